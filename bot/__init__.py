@@ -1,0 +1,1 @@
+"""The paperboy process: platform adapters, commands, rendering, scheduling, delivery."""

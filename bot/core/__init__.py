@@ -1,0 +1,1 @@
+"""Platform-neutral core: incoming messages become commands, commands return neutral replies."""

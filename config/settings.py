@@ -1,0 +1,221 @@
+"""One typed settings tree: defaults, then a TOML file, then PAPERBOY_* environment variables."""
+
+from __future__ import annotations
+
+import contextvars
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "PAPERBOY_CONFIG"
+DEFAULT_CONFIG_FILE = "paperboy.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("paperboy", appauthor=False)) / "paperboy.db"
+
+
+class StorageSettings(_Section):
+    """Where paperboy keeps its SQLite database."""
+
+    path: Path = Field(default_factory=_default_db_path)
+
+
+class ArxivSettings(_Section):
+    """arXiv endpoints and manners. Every URL can point at a mirror, a proxy or a test fake."""
+
+    api_url: str = "https://export.arxiv.org/api/query"
+    feed_url: str = "https://rss.arxiv.org/atom/"
+    pdf_url: str = "https://arxiv.org/pdf/"
+    # arXiv's terms: at most one request every three seconds, one connection at a time.
+    min_interval_s: float = Field(default=3.0, ge=0)
+    timeout_s: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    # An unversioned paper fetched longer ago than this is looked up again (new versions appear).
+    metadata_ttl_s: float = Field(default=6 * 3600, ge=0)
+
+
+class SummarizerSettings(_Section):
+    """Which backend writes summaries, and in what language by default."""
+
+    backend: Literal["auto", "gemini", "openai", "extractive"] = "auto"
+    default_language: str = "en"
+    # How many characters of paper text a model sees (the abstract is always included).
+    max_input_chars: int = Field(default=60_000, ge=1_000)
+
+    @field_validator("default_language")
+    @classmethod
+    def _language_code(cls, v: str) -> str:
+        return _check_language(v)
+
+
+class GeminiSettings(_Section):
+    """Google Gemini through google-genai."""
+
+    api_key: SecretStr | None = None
+    model: str = "gemini-2.5-flash"
+    base_url: str | None = None  # None: the SDK's default endpoint
+    api_version: str | None = None  # None: the SDK's default ("v1")
+    timeout_s: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=10)  # per request, 429/5xx retried with backoff
+    initial_backoff_s: float = Field(default=2.0, ge=0)
+    max_backoff_s: float = Field(default=30.0, ge=0)
+
+
+class OpenAISettings(_Section):
+    """Any OpenAI-compatible chat completions server: OpenAI, Ollama, vLLM, llama.cpp, DeepSeek…"""
+
+    base_url: str | None = None  # e.g. http://localhost:11434/v1 for Ollama
+    api_key: SecretStr | None = None
+    model: str = "gpt-4o-mini"
+    timeout_s: float = Field(default=120.0, gt=0)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class TelegramSettings(_Section):
+    """The Telegram bot: a token from @BotFather, and the Bot API server to talk to."""
+
+    token: SecretStr | None = None
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+
+
+class DiscordSettings(_Section):
+    """The Discord bot token."""
+
+    token: SecretStr | None = None
+
+
+class LoggingSettings(_Section):
+    """How much paperboy logs (to stderr)."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+def _check_language(v: str) -> str:
+    code = v.strip().lower().replace("_", "-")
+    if not code or len(code) > 12 or not all(p.isalnum() for p in code.split("-")):
+        raise ValueError(f"'{v}' is not a language code such as en, zh or pt-br")
+    return code
+
+
+class Settings(BaseSettings):
+    """Everything the process can be told. Per-chat choices live in storage, not here."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAPERBOY_",
+        env_nested_delimiter="__",
+        frozen=True,
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    storage: StorageSettings = StorageSettings()
+    arxiv: ArxivSettings = ArxivSettings()
+    summarizer: SummarizerSettings = SummarizerSettings()
+    gemini: GeminiSettings = GeminiSettings()
+    openai: OpenAISettings = OpenAISettings()
+    telegram: TelegramSettings = TelegramSettings()
+    discord: DiscordSettings = DiscordSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Highest first: explicit arguments, environment, then the TOML file; defaults last.
+        toml_file = _toml_path_var.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+    @property
+    def summarizer_backend(self) -> str:
+        """The backend actually used: ``auto`` resolves to gemini with a key, else extractive."""
+        if self.summarizer.backend != "auto":
+            return self.summarizer.backend
+        return "gemini" if self.gemini.api_key else "extractive"
+
+    def secrets(self) -> list[str]:
+        """Every configured secret value, for the log redaction filter."""
+        values = [self.gemini.api_key, self.openai.api_key, self.telegram.token, self.discord.token]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the offending key."""
+
+
+# The TOML path reaches settings_customise_sources (a classmethod) through a context variable,
+# so that load_settings stays re-entrant and tests can load different files.
+_toml_path_var: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
+    "paperboy_toml", default=None
+)
+
+
+def _gemini_key_fallback(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Honour the SDK's conventional GEMINI_API_KEY / GOOGLE_API_KEY when ours is not set."""
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY"):
+        if environ.get(name):
+            return {"api_key": environ[name]}
+    return {}
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load settings from ``path`` (or $PAPERBOY_CONFIG, or ./paperboy.toml if present) and env.
+
+    Raises ConfigError with the dotted key (``arxiv.min_interval_s``) of every bad value.
+    """
+    toml_path: Path | None = None
+    explicit = path or os.environ.get(CONFIG_ENV)
+    if explicit:
+        toml_path = Path(explicit).expanduser()
+        if not toml_path.is_file():
+            raise ConfigError(f"config file not found: {toml_path}")
+    elif Path(DEFAULT_CONFIG_FILE).is_file():
+        toml_path = Path(DEFAULT_CONFIG_FILE)
+    token = _toml_path_var.set(toml_path)
+    try:
+        settings = Settings()
+        if settings.gemini.api_key is None:
+            fallback = _gemini_key_fallback(os.environ)
+            if fallback:
+                gemini = settings.gemini.model_copy(update={"api_key": SecretStr(fallback["api_key"])})
+                settings = settings.model_copy(update={"gemini": gemini})
+        return settings
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, toml_path)) from None
+    except Exception as exc:  # TOML syntax errors and the like
+        where = f" in {toml_path}" if toml_path else ""
+        raise ConfigError(f"cannot read the configuration{where}: {exc}") from None
+    finally:
+        _toml_path_var.reset(token)
+
+
+def _describe(exc: ValidationError, toml_path: Path | None) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        env = "PAPERBOY_" + "__".join(str(p) for p in err["loc"]).upper()
+        lines.append(f"{key} (env {env}): {err['msg']}")
+    where = f" ({toml_path})" if toml_path else ""
+    return "invalid configuration" + where + ":\n  " + "\n  ".join(lines)

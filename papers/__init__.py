@@ -1,0 +1,1 @@
+"""arXiv: ids and links, metadata fetching. No chat, no model, no SQL here."""

@@ -1,0 +1,1 @@
+"""Summaries of papers: one Summarizer protocol, several backends, one validator."""

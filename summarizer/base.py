@@ -1,0 +1,33 @@
+"""The two ports of the summarizer package."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from papers.models import Paper
+from summarizer.schema import Summary
+
+
+class Summarizer(Protocol):
+    """Turns one paper into one validated Summary in the requested language.
+
+    Implementations never raise for a bad model answer: they fall back (see ModelSummarizer).
+    """
+
+    name: str  # the backend name, part of the cache key
+
+    async def summarize(self, paper: Paper, text: str, language: str) -> Summary: ...
+
+
+class ModelClient(Protocol):
+    """A chat model behind an API: system + user prompt in, the raw text of its answer out.
+
+    Raises ``BackendUnavailable`` when the service fails; never validates (ModelSummarizer does).
+    """
+
+    name: str  # "gemini", "openai"
+    model: str
+
+    async def generate(self, system: str, user: str) -> str: ...
+
+    async def aclose(self) -> None: ...
