@@ -6,15 +6,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from papers.models import Paper
+from storage.models import ChatRef
 from summarizer.schema import Summary
 
-
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """A chat on some platform: ``("telegram", "-1001234")``, ``("console", "local")``."""
-
-    platform: str
-    chat_id: str
+__all__ = ["ChatRef", "Incoming", "Notice", "PaperCard", "Reply", "Tone"]
 
 
 @dataclass(frozen=True, slots=True)

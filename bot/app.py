@@ -1,0 +1,103 @@
+"""Composition root: builds every component from Settings, runs them, and tears them down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TextIO
+
+from bot.core.commands import Commands
+from bot.core.summaries import PaperSummaries
+from bot.platforms.base import Platform
+from bot.platforms.console import ConsolePlatform
+from config.settings import Settings
+from papers.source import ArxivSource
+from storage.repository import Repository
+from summarizer.base import Summarizer
+from summarizer.factory import make_summarizer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The long-lived components every entry point shares."""
+
+    settings: Settings
+    repo: Repository
+    source: ArxivSource
+    summarizer: Summarizer
+    summaries: PaperSummaries
+    commands: Commands
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings) -> AsyncIterator[Services]:
+    """Open storage, arXiv and the summarizer; close them in reverse order on exit."""
+    summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
+    repo = Repository.open(settings.storage.path)
+    source = ArxivSource(settings.arxiv)
+    try:
+        summaries = PaperSummaries(
+            repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s)
+        )
+        commands = Commands(summaries, default_language=settings.summarizer.default_language)
+        yield Services(settings, repo, source, summarizer, summaries, commands)
+    finally:
+        await summarizer.aclose()
+        await source.aclose()
+        repo.close()
+
+
+def build_platforms(
+    services: Services, *, console: bool, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> list[Platform]:
+    """The configured chat platforms; the console chat when asked for or when no token is set."""
+    settings = services.settings
+    platforms: list[Platform] = []
+    if not console:
+        if settings.telegram.token is not None:
+            raise NotImplementedError("the Telegram platform is not built yet (issue #3)")
+        if settings.discord.token is not None:
+            raise NotImplementedError("the Discord platform is not built yet")
+    if not platforms:
+        platforms.append(ConsolePlatform(services.commands, stdin=stdin, stdout=stdout))
+    return platforms
+
+
+async def run(
+    settings: Settings,
+    *,
+    console: bool = False,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> None:
+    """Run every platform in this event loop until SIGINT/SIGTERM or the console's end of input."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with open_services(settings) as services, contextlib.AsyncExitStack() as stack:
+            platforms = build_platforms(services, console=console, stdin=stdin, stdout=stdout)
+            for platform in platforms:
+                await stack.enter_async_context(platform)
+                log.info("platform %s started", platform.name)
+            waiters = [asyncio.create_task(stop.wait())]
+            waiters += [asyncio.create_task(p.wait_closed()) for p in platforms]
+            try:
+                await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
+            log.info("shutting down")
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)

@@ -1,0 +1,161 @@
+"""Commands: parse what a user typed, do it, and answer with a neutral Reply."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from bot.core.messages import Incoming, Notice, PaperCard, Reply, Tone
+from bot.core.summaries import PaperSummaries
+from papers.errors import (
+    ArxivBadRequest,
+    ArxivUnavailable,
+    MalformedId,
+    NoArxivId,
+    PaperNotFound,
+    PapersError,
+)
+from papers.ids import find_arxiv_ids, parse_arxiv_id
+from papers.models import ArxivId
+
+log = logging.getLogger(__name__)
+
+MAX_LINKS_PER_MESSAGE = 3
+
+HELP = """\
+paperboy reads arXiv papers for you.
+
+/summarize <arXiv link or id> [language] - a structured summary of one paper
+    e.g. /summarize 2410.13726   or   /summarize https://arxiv.org/abs/2410.13726v2 zh
+Paste any arXiv link (abs, pdf, html, alphaxiv, Hugging Face papers, DOI) and I summarize it.
+/help - this message"""
+
+START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
+
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<args>.*))?$", re.S)
+_LANGUAGE = re.compile(r"^[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?$")
+
+
+class UsageError(Exception):
+    """The user asked for something we cannot do as asked; the message is shown to them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed command: ``/summarize@paperboy_bot 2410.13726 zh`` → ("summarize", "2410.13726 zh")."""
+
+    name: str
+    args: str
+
+
+def parse_command(text: str) -> Command | None:
+    """The command in ``text``, or None when it is not a command."""
+    match = _COMMAND.match(text.strip())
+    if match is None:
+        return None
+    return Command(match["name"].lower(), (match["args"] or "").strip())
+
+
+class Commands:
+    """The platform-neutral bot: one Incoming in, one Reply (or nothing) out."""
+
+    def __init__(self, summaries: PaperSummaries, *, default_language: str = "en") -> None:
+        self._summaries = summaries
+        self._default_language = default_language
+
+    async def handle(self, incoming: Incoming) -> Reply | None:
+        """Answer a message; None when it needs no answer (chatter without links in a group)."""
+        try:
+            command = parse_command(incoming.text)
+            if command is not None:
+                return await self._dispatch(command, incoming)
+            return await self._links(incoming)
+        except UsageError as exc:
+            return Reply.notice(str(exc), Tone.WARNING)
+
+    async def _dispatch(self, command: Command, incoming: Incoming) -> Reply:
+        if command.name == "start":
+            return Reply.notice(START)
+        if command.name == "help":
+            return Reply.notice(HELP)
+        if command.name == "summarize":
+            return await self._summarize_command(command.args)
+        raise UsageError(f"I don't know the command /{command.name}. Send /help to see what I can do.")
+
+    async def _summarize_command(self, args: str) -> Reply:
+        if not args:
+            raise UsageError("Which paper? Send /summarize followed by an arXiv link or id, e.g. /summarize 2410.13726")
+        ref_text, _, language = args.rpartition(" ")
+        if not ref_text or not _LANGUAGE.match(language) or _looks_like_id(language):
+            ref_text, language = args, ""
+        language = language.lower().replace("_", "-") or self._default_language
+        try:
+            ref = parse_arxiv_id(ref_text)
+        except NoArxivId:
+            raise UsageError(
+                f"I couldn't find an arXiv link or id in \"{_clip(ref_text)}\". "
+                "Try /summarize 2410.13726 or paste a link like https://arxiv.org/abs/2410.13726"
+            ) from None
+        except MalformedId as exc:
+            raise UsageError(_malformed(exc.text)) from None
+        return Reply((await self._card_or_notice(ref, language),))
+
+    async def _links(self, incoming: Incoming) -> Reply | None:
+        refs = find_arxiv_ids(incoming.text)
+        if not refs:
+            if incoming.is_group:
+                return None
+            return Reply.notice(
+                "Send me an arXiv link (or /summarize <id>) and I'll summarize the paper. /help lists everything."
+            )
+        items: list[Notice | PaperCard] = []
+        for ref in refs[:MAX_LINKS_PER_MESSAGE]:
+            items.append(await self._card_or_notice(ref, self._default_language))
+        if len(refs) > MAX_LINKS_PER_MESSAGE:
+            items.append(
+                Notice(
+                    f"That message has {len(refs)} arXiv links; I summarized the first "
+                    f"{MAX_LINKS_PER_MESSAGE}. Send the others separately.",
+                    Tone.WARNING,
+                )
+            )
+        return Reply(tuple(items))
+
+    async def _card_or_notice(self, ref: ArxivId, language: str) -> Notice | PaperCard:
+        """A card, or a friendly notice saying why there is none (never an exception)."""
+        try:
+            return await self._summaries.card(ref, language)
+        except PaperNotFound:
+            return Notice(f"arXiv has no paper {ref}. Check the id and try again.", Tone.WARNING)
+        except ArxivBadRequest as exc:
+            log.warning("arXiv rejected %s: %s", ref, exc.detail)
+            return Notice(_malformed(str(ref)), Tone.WARNING)
+        except ArxivUnavailable:
+            log.warning("arXiv unavailable while fetching %s", ref, exc_info=True)
+            return Notice(
+                "arXiv is not answering right now. Please try again in a few minutes.", Tone.ERROR
+            )
+        except PapersError:
+            log.exception("could not fetch %s", ref)
+            return Notice(f"I could not fetch {ref} from arXiv. Please try again later.", Tone.ERROR)
+
+
+def _looks_like_id(text: str) -> bool:
+    try:
+        parse_arxiv_id(text)
+    except (NoArxivId, MalformedId):
+        return False
+    return True
+
+
+def _malformed(text: str) -> str:
+    return (
+        f"\"{_clip(text)}\" is not a valid arXiv id. "
+        "arXiv ids look like 2410.13726, 2410.13726v2 or hep-th/9901001."
+    )
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,92 @@
+"""Paper + summary for an arXiv id: from the cache when we have it, else fetched and summarized once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from bot.core.messages import PaperCard
+from papers.models import ArxivId, Paper
+from papers.source import ArxivSource
+from storage.repository import Repository
+from summarizer.base import Summarizer
+from summarizer.prompts import PROMPT_VERSION
+
+log = logging.getLogger(__name__)
+
+
+class PaperSummaries:
+    """The one path to a summarized paper, shared by /summarize, links in chat and digests.
+
+    Each (paper version, language, backend, prompt version) is summarized once: later requests
+    read the cache, and concurrent requests for the same key wait for the one in flight.
+    """
+
+    def __init__(
+        self,
+        repo: Repository,
+        source: ArxivSource,
+        summarizer: Summarizer,
+        *,
+        metadata_ttl: timedelta = timedelta(hours=6),
+    ) -> None:
+        self._repo = repo
+        self._source = source
+        self._summarizer = summarizer
+        self._metadata_ttl = metadata_ttl
+        self._in_flight: dict[tuple[str, str], asyncio.Future[PaperCard]] = {}
+
+    async def paper(self, ref: ArxivId) -> Paper:
+        """Metadata for ``ref``: stored when fresh enough (a versioned id never changes)."""
+        stored = self._repo.get_paper(ref.base, ref.version)
+        if stored is not None:
+            paper, fetched_at = stored
+            if ref.version is not None or datetime.now(UTC) - fetched_at < self._metadata_ttl:
+                return paper
+        paper = await self._source.get(ref)
+        self._repo.save_paper(paper)
+        return paper
+
+    def cached_card(self, paper: Paper, language: str) -> PaperCard | None:
+        """The stored summary of this paper version in this language, if any."""
+        summary = self._repo.get_summary(
+            paper.arxiv_id, paper.version, language, self._summarizer.name, PROMPT_VERSION
+        )
+        return PaperCard(paper, summary, cached=True) if summary is not None else None
+
+    async def card(self, ref: ArxivId, language: str) -> PaperCard:
+        """A card for ``ref`` in ``language``; raises PapersError when arXiv cannot provide it."""
+        paper = await self.paper(ref)
+        cached = self.cached_card(paper, language)
+        if cached is not None:
+            return cached
+        key = (paper.versioned_id, language)
+        running = self._in_flight.get(key)
+        if running is not None:
+            return await asyncio.shield(running)
+        future: asyncio.Future[PaperCard] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            card = await self._summarize(paper, language)
+            future.set_result(card)
+            return card
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters, if any, get it; nobody else must
+            raise
+        finally:
+            del self._in_flight[key]
+
+    async def _summarize(self, paper: Paper, language: str) -> PaperCard:
+        started = datetime.now(UTC)
+        summary = await self._summarizer.summarize(paper, paper.abstract, language)
+        self._repo.save_summary(paper, summary, PROMPT_VERSION)
+        log.info(
+            "summarized %s in %s with %s in %.1fs",
+            paper.versioned_id,
+            language,
+            summary.backend,
+            (datetime.now(UTC) - started).total_seconds(),
+        )
+        return PaperCard(paper, summary, cached=False)

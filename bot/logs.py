@@ -1,0 +1,56 @@
+"""Logging set-up: one stderr handler, secrets redacted from every record, chatty libraries quieted."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable
+
+# Telegram bot tokens ("123456:AA…") and Google API keys ("AIza…") are redacted even when not
+# configured here (e.g. inside a URL that httpx logs), so a leaked log line never carries one.
+_TOKEN_SHAPES = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b|\bAIza[0-9A-Za-z_-]{30,}\b")
+REDACTED = "***"
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces configured secrets and token-shaped strings in the formatted message."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret replaced by ***."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return _TOKEN_SHAPES.sub(REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
+    """Log to stderr at ``level``; returns the redaction filter (tests use it)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    redactor = RedactingFilter(secrets)
+    handler.addFilter(redactor)
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    for noisy in ("httpx", "httpcore", "httpx2", "aiohttp.access", "apscheduler.executors.default",
+                  "urllib3", "arxiv"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    return redactor

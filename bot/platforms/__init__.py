@@ -1,0 +1,1 @@
+"""Chat platforms: thin adapters between a chat network and the neutral core."""

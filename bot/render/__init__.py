@@ -1,0 +1,1 @@
+"""Renderers: neutral replies become text for one platform or output format."""

@@ -1,0 +1,64 @@
+"""Markdown in the layout of the digests our users read (see docs/format.md)."""
+
+from __future__ import annotations
+
+import re
+
+from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.render.outline import outline
+
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def escape(text: str) -> str:
+    """Escape Markdown syntax in arXiv and model text so it renders literally."""
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def render_card(card: PaperCard, heading_level: int = 2) -> str:
+    """One paper card: title, authors, links, summary, takeaways, analysis, keywords."""
+    o = outline(card)
+    hashes = "#" * heading_level
+    links = " · ".join(f"[{escape(link.label)}]({link.url})" for link in o.links)
+    out = [
+        f"{hashes} {escape(o.title)}",
+        "",
+        f"**{o.authors_heading}:** {escape(o.authors)}",
+        "",
+        f"arXiv:{o.arxiv_id} · {links}",
+        "",
+        f"**{o.tldr_heading}**",
+        "",
+        escape(o.tldr),
+        "",
+        f"**{o.takeaways_heading}**",
+        "",
+    ]
+    out += [f"{i}. {escape(t)}" for i, t in enumerate(o.takeaways, 1)]
+    out += ["", f"**{o.analysis_heading}**", ""]
+    for section in o.analysis:
+        if section.parts:
+            out.append(f"- **{section.heading}**")
+            out += [f"  - **{p.heading}:** {escape(p.text)}" for p in section.parts]
+        else:
+            out.append(f"- **{section.heading}:** {escape(section.text)}")
+    if o.keywords:
+        out += ["", f"**{o.keywords_heading}:** " + ", ".join(escape(k) for k in o.keywords)]
+    out += ["", f"> {escape(o.footer)}"]
+    return "\n".join(out)
+
+
+def render_notice(notice: Notice) -> str:
+    """A notice as a Markdown paragraph (warnings and errors as a quote)."""
+    if notice.tone is Tone.INFO:
+        return escape(notice.text)
+    return "> " + escape(notice.text).replace("\n", "\n> ")
+
+
+def render_reply(reply: Reply) -> str:
+    """A whole reply as one Markdown document."""
+    parts = [
+        render_card(item) if isinstance(item, PaperCard) else render_notice(item)
+        for item in reply.items
+    ]
+    return "\n\n".join(parts) + "\n"

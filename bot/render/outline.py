@@ -1,0 +1,89 @@
+"""The shape of a rendered paper card, decided once; each renderer only chooses the markup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.messages import PaperCard
+from bot.render.labels import labels_for, model_credit, shorten_authors
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A labelled link in the card's links row."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading with prose, or with sub-sections (the conclusion)."""
+
+    heading: str
+    text: str = ""
+    parts: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CardOutline:
+    """Everything a card shows, in display order, already localised."""
+
+    title: str
+    arxiv_id: str
+    authors_heading: str
+    authors: str
+    links: tuple[Link, ...]
+    tldr_heading: str
+    tldr: str
+    takeaways_heading: str
+    takeaways: tuple[str, ...]
+    analysis_heading: str
+    analysis: tuple[Section, ...]
+    keywords_heading: str
+    keywords: tuple[str, ...]
+    footer: str  # provenance: who wrote it, or why it is extractive
+
+
+def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
+    """Lay out one card in the summary's language: metadata from arXiv, prose from the summary."""
+    paper, summary = card.paper, card.summary
+    lab = labels_for(summary.language)
+    links = [Link(lab["abstract"], paper.abs_url), Link(lab["pdf"], paper.pdf_url)]
+    if paper.code_url:
+        links.append(Link(lab["code"], paper.code_url))
+    a = summary.analysis
+    conclusion = Section(
+        lab["conclusion"],
+        parts=(
+            Section(lab["significance"], a.conclusion.significance),
+            Section(lab["strengths"], a.conclusion.strengths),
+            Section(lab["limitations"], a.conclusion.limitations),
+        ),
+    )
+    if summary.note:
+        footer = summary.note
+    else:
+        footer = lab["by_model"].format(model=model_credit(summary.backend, summary.model))
+    return CardOutline(
+        title=paper.title,
+        arxiv_id=paper.versioned_id,
+        authors_heading=lab["authors"],
+        authors=shorten_authors(paper.authors, summary.language, author_limit),
+        links=tuple(links),
+        tldr_heading=lab["tldr"],
+        tldr=summary.tldr,
+        takeaways_heading=lab["takeaways"],
+        takeaways=summary.takeaways,
+        analysis_heading=lab["analysis"],
+        analysis=(
+            Section(lab["background"], a.background),
+            Section(lab["prior_work"], a.prior_work),
+            Section(lab["method"], a.method),
+            Section(lab["results"], a.results),
+            conclusion,
+        ),
+        keywords_heading=lab["keywords"],
+        keywords=summary.keywords,
+        footer=footer,
+    )

@@ -1,0 +1,1 @@
+"""Everything paperboy keeps, in one SQLite file (sqlite-utils)."""
