@@ -1,0 +1,142 @@
+"""The database schema, as an append-only list of steps (sqlite-utils ``Migrations``).
+
+Each step is one function; a schema change is a new function at the end, never an edit to an
+old one (an applied step is recorded by name in ``_sqlite_migrations`` and never runs again).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("paperboy")
+
+
+@migrations()
+def m001_papers(db: Database) -> None:
+    """Paper metadata, one row per arXiv version; authors and categories as JSON arrays."""
+    db.table("papers").create(
+        {
+            "arxiv_id": str,
+            "version": int,
+            "title": str,
+            "authors": str,
+            "abstract": str,
+            "published": str,
+            "updated": str,
+            "primary_category": str,
+            "categories": str,
+            "comment": str,
+            "journal_ref": str,
+            "doi": str,
+            "code_url": str,
+            "license": str,
+            "fetched_at": str,
+        },
+        pk=("arxiv_id", "version"),
+        not_null=["title", "authors", "abstract", "published", "updated", "fetched_at"],
+    )
+
+
+@migrations()
+def m002_summaries(db: Database) -> None:
+    """Summaries, cached by everything that changes their text."""
+    db.table("summaries").create(
+        {
+            "arxiv_id": str,
+            "version": int,
+            "language": str,
+            "backend": str,
+            "prompt_version": str,
+            "summary": str,
+            "model": str,
+            "created_at": str,
+        },
+        pk=("arxiv_id", "version", "language", "backend", "prompt_version"),
+        not_null=["summary", "created_at"],
+    )
+
+
+@migrations()
+def m003_chats(db: Database) -> None:
+    """Chats and their settings (data, not config: each chat chooses its own)."""
+    db.table("chats").create(
+        {
+            "platform": str,
+            "chat_id": str,
+            "language": str,
+            "timezone": str,
+            "delivery_time": str,
+            "max_papers": int,
+            "paused": int,
+            "links_enabled": int,  # NULL: the platform's default
+            "compact": int,
+            "created_at": str,
+            "updated_at": str,
+            "active": int,
+            "deactivated_reason": str,
+        },
+        pk=("platform", "chat_id"),
+        not_null=[
+            "language",
+            "timezone",
+            "delivery_time",
+            "max_papers",
+            "paused",
+            "compact",
+            "created_at",
+            "updated_at",
+            "active",
+        ],
+        defaults={"paused": 0, "compact": 0, "active": 1},
+    )
+    db.table("chats").create_index(["active"])
+
+
+@migrations()
+def m004_subscriptions(db: Database) -> None:
+    """Topics per chat; one row per normalized query, reactivated rather than duplicated."""
+    db.table("subscriptions").create(
+        {
+            "id": int,
+            "platform": str,
+            "chat_id": str,
+            "kind": str,
+            "query": str,
+            "label": str,
+            "active": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null=["platform", "chat_id", "kind", "query", "label", "active", "created_at"],
+        defaults={"active": 1},
+    )
+    db.table("subscriptions").create_index(["platform", "chat_id", "query"], unique=True)
+
+
+@migrations()
+def m005_deliveries(db: Database) -> None:
+    """What each chat already received: the unique index makes recording idempotent."""
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "platform": str,
+            "chat_id": str,
+            "arxiv_id": str,
+            "subscription_id": int,
+            "delivered_at": str,
+        },
+        pk="id",
+        not_null=["platform", "chat_id", "arxiv_id", "delivered_at"],
+    )
+    db.table("deliveries").create_index(["platform", "chat_id", "arxiv_id"], unique=True)
+
+
+@migrations()
+def m006_usage(db: Database) -> None:
+    """Timestamps of rate-limited actions, counted over a sliding window and pruned."""
+    db.table("usage").create(
+        {"id": int, "key": str, "kind": str, "at": str},
+        pk="id",
+        not_null=["key", "kind", "at"],
+    )
+    db.table("usage").create_index(["key", "kind", "at"])
