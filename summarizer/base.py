@@ -18,6 +18,9 @@ class Summarizer(Protocol):
 
     async def summarize(self, paper: Paper, text: str, language: str) -> Summary: ...
 
+    async def aclose(self) -> None:
+        """Release connections (HTTP sessions); the summarizer is not used afterwards."""
+
 
 class ModelClient(Protocol):
     """A chat model behind an API: system + user prompt in, the raw text of its answer out.

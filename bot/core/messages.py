@@ -21,6 +21,8 @@ class Incoming:
     text: str
     is_group: bool = False
     addressed: bool = True  # the bot was mentioned / replied to / it is a private chat
+    can_manage: bool = True  # may change this chat's subscriptions (group admins; anyone in private)
+    user_name: str = ""  # for logs and polite replies; never used as an identity
 
 
 class Tone(Enum):
