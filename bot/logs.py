@@ -11,6 +11,7 @@ from collections.abc import Iterable
 # configured here (e.g. inside a URL that httpx logs), so a leaked log line never carries one.
 _TOKEN_SHAPES = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b|\bAIza[0-9A-Za-z_-]{30,}\b")
 REDACTED = "***"
+_HANDLER_NAME = "paperboy"
 
 
 class RedactingFilter(logging.Filter):
@@ -44,9 +45,11 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     redactor = RedactingFilter(secrets)
     handler.addFilter(redactor)
+    handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if old.get_name() == _HANDLER_NAME:  # ours from an earlier call; leave others alone
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
