@@ -91,6 +91,24 @@ class TelegramSettings(_Section):
     token: SecretStr | None = None
     api_base_url: str = "https://api.telegram.org/bot"
     api_file_url: str = "https://api.telegram.org/file/bot"
+    # Telegram asks for at most ~1 message per second in one chat (PTB's limiter does not enforce it).
+    per_chat_interval_s: float = Field(default=1.0, ge=0)
+    # How often a send that hit flood control (429 retry_after) or a network error is retried.
+    send_retries: int = Field(default=3, ge=0, le=10)
+    # Long-polling timeout of getUpdates, in seconds.
+    poll_timeout_s: int = Field(default=30, ge=0, le=60)
+
+
+class ChatSettings(_Section):
+    """Behaviour shared by every chat platform: links per message and cost limits."""
+
+    # Papers summarized for one message with several arXiv links; the rest are named, not summarized.
+    max_links_per_message: int = Field(default=3, ge=1, le=20)
+    # New (uncached) summaries one user, and one chat, may ask for per hour. Cached ones are free.
+    summaries_per_user_per_hour: int = Field(default=10, ge=1)
+    summaries_per_chat_per_hour: int = Field(default=30, ge=1)
+    # Subscriptions one chat may have.
+    max_subscriptions: int = Field(default=20, ge=1, le=200)
 
 
 class DiscordSettings(_Section):
@@ -128,6 +146,7 @@ class Settings(BaseSettings):
     summarizer: SummarizerSettings = SummarizerSettings()
     gemini: GeminiSettings = GeminiSettings()
     openai: OpenAISettings = OpenAISettings()
+    chat: ChatSettings = ChatSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
