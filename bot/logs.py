@@ -52,8 +52,9 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token; the model SDKs
+    # log whole request bodies (the paper's text) at DEBUG.
     for noisy in ("httpx", "httpcore", "httpx2", "aiohttp.access", "apscheduler.executors.default",
-                  "urllib3", "arxiv"):
+                  "urllib3", "arxiv", "openai", "google_genai", "google.genai"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     return redactor

@@ -81,7 +81,10 @@ class PaperSummaries:
     async def _summarize(self, paper: Paper, language: str) -> PaperCard:
         started = datetime.now(UTC)
         summary = await self._summarizer.summarize(paper, paper.abstract, language)
-        self._repo.save_summary(paper, summary, PROMPT_VERSION)
+        if summary.backend == self._summarizer.name:
+            self._repo.save_summary(paper, summary, PROMPT_VERSION)
+        else:  # a fallback: not cached, so the model gets another chance next time
+            log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name, summary.backend)
         log.info(
             "summarized %s in %s with %s in %.1fs",
             paper.versioned_id,

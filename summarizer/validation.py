@@ -1,0 +1,275 @@
+"""The gate every model answer passes: JSON, schema, sizes, repetition, language, meta-talk.
+
+``validate(raw, language)`` returns a SummaryDraft or raises InvalidOutput whose ``reason`` is
+short and specific, because it is sent back to the model once as feedback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import ValidationError
+
+from summarizer import languages as lang
+from summarizer.errors import InvalidOutput
+from summarizer.repetition import Fields, check_repetition
+from summarizer.schema import (
+    KEYWORD_MAX,
+    MAX_KEYWORDS,
+    MAX_TAKEAWAYS,
+    MIN_TAKEAWAYS,
+    SECTION_MAX,
+    TAKEAWAY_MAX,
+    TLDR_MAX,
+    SummaryDraft,
+)
+
+_FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
+
+# Talk about the task instead of the paper, and echoes of our own prompt. Checked case-blind;
+# a phrase that also occurs in the paper itself (``source``) is allowed: a paper about prompt
+# injection may well say "ignore previous instructions".
+_META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"\bas an ai\b",
+        r"\bas an? (?:large )?language model\b",
+        r"\bi(?:'m| am) (?:sorry|unable|not able)\b",
+        r"\bi (?:cannot|can't|can not|apologi[sz]e|will now)\b",
+        r"^(?:sure|certainly|of course|okay)\b[,!.]",
+        r"\bhere(?: is|'s| are) (?:the |a |your |my )?(?:summary|json|analysis|key takeaways)\b",
+        r"\b(?:this|the|a|good|your|my) summary (?:should|must|needs to|has to)\b",
+        r"\bsummar(?:y|ies) should\b",
+        r"\bignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) instructions\b",
+        r"\bsystem prompt\b",
+        r"\b(?:valid |the )?json (?:object|format|output|schema)\b",
+        r"\bvalid json\b",
+        r"\btakeaways?\b",
+        r"\btl;?dr\b",
+        r"\bprior_work\b",
+        r"paper_(?:start|end)",
+        r"作为(?:一[个名])?(?:AI|人工智能|语言模型|大语言模型|助手)",
+        r"我(?:无法|不能|没办法|不会)",
+        r"以下是.{0,8}(?:摘要|总结|概述|JSON|分析)",
+        r"(?:这是|这里是).{0,6}(?:摘要|总结)",
+        r"(?:摘要|总结|概括)(?:应该|应当|需要|必须)",
+        r"好的(?:摘要|总结)",
+        r"忽略.{0,4}(?:之前|以上|先前|前面|上述).{0,4}(?:指令|指示|说明|要求)",
+        r"系统提示",
+        r"JSON\s*(?:对象|格式)",
+    )
+)
+
+
+def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraft:
+    """Parse and check a model answer; raise InvalidOutput(reason) on the first problem.
+
+    ``source`` is the paper's own text (title, abstract, body): phrases it contains are not
+    counted as meta-talk.
+    """
+    data = _parse_json(raw)
+    draft = _check_schema(data)
+    fields = text_fields(draft)
+    keywords = [(f"keywords[{i}]", k) for i, k in enumerate(draft.keywords, 1)]
+    _check_empty(fields + keywords)
+    _check_counts(draft)
+    check_repetition(fields, draft.takeaways)
+    _check_lengths(fields + keywords)
+    _check_language(fields, language)
+    _check_meta_talk(fields + keywords, source)
+    return draft
+
+
+def text_fields(draft: SummaryDraft) -> Fields:
+    """Every prose field of a draft with its dotted name, in the order a reader sees them."""
+    a, c = draft.analysis, draft.analysis.conclusion
+    fields: Fields = [("tldr", draft.tldr)]
+    fields += [(f"takeaways[{i}]", t) for i, t in enumerate(draft.takeaways, 1)]
+    fields += [
+        ("analysis.background", a.background),
+        ("analysis.prior_work", a.prior_work),
+        ("analysis.method", a.method),
+        ("analysis.results", a.results),
+        ("analysis.conclusion.significance", c.significance),
+        ("analysis.conclusion.strengths", c.strengths),
+        ("analysis.conclusion.limitations", c.limitations),
+    ]
+    return fields
+
+
+def _parse_json(raw: str | None) -> dict[str, object]:
+    """Find the one JSON object in an answer, tolerating code fences and prose around it."""
+    if raw is None or not raw.strip():
+        raise InvalidOutput("the answer was empty; answer with one JSON object")
+    text = raw.strip()
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    decoder = json.JSONDecoder()
+    starts = [m.start() for m in re.finditer(r"\{", text)][:20]
+    if not starts:
+        raise InvalidOutput("the answer contains no JSON object; answer with one JSON object only")
+    first_error: json.JSONDecodeError | None = None
+    for start in starts:
+        if first_error is not None and start <= first_error.pos:
+            continue  # inside the broken object (e.g. a cut-off answer): not a new candidate
+        try:
+            obj, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as exc:
+            first_error = first_error or exc
+            continue
+        if isinstance(obj, dict):
+            _reject_second_object(decoder, text[end:])
+            return obj
+    detail = f"{first_error.msg} at character {first_error.pos}" if first_error else "no object"
+    raise InvalidOutput(
+        f"the answer is not valid JSON ({detail}); it may have been cut off, so keep it "
+        "shorter and answer with one complete JSON object"
+    )
+
+
+def _reject_second_object(decoder: json.JSONDecoder, rest: str) -> None:
+    start = rest.find("{")
+    if start < 0:
+        return
+    try:
+        obj, _ = decoder.raw_decode(rest, start)
+    except json.JSONDecodeError:
+        return
+    if isinstance(obj, dict):
+        raise InvalidOutput("the answer contains more than one JSON object; give exactly one")
+
+
+def _check_schema(data: dict[str, object]) -> SummaryDraft:
+    try:
+        return SummaryDraft.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors()[:4]:
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            if err["type"] == "missing":
+                problems.append(f"missing field {where}")
+            elif err["type"] == "extra_forbidden":
+                problems.append(f"unexpected field {where} (give content only, no metadata)")
+            else:
+                problems.append(f"{where}: {err['msg']}")
+        raise InvalidOutput("the JSON does not match the schema: " + "; ".join(problems)) from None
+
+
+def _check_empty(fields: Fields) -> None:
+    empty = [name for name, text in fields if not text.strip()]
+    if empty:
+        raise InvalidOutput(f"empty field(s): {', '.join(empty[:5])}; fill every field")
+
+
+def _check_counts(draft: SummaryDraft) -> None:
+    n = len(draft.takeaways)
+    if not MIN_TAKEAWAYS <= n <= MAX_TAKEAWAYS:
+        raise InvalidOutput(
+            f"takeaways has {n} items; give {MIN_TAKEAWAYS} to {MAX_TAKEAWAYS} takeaways"
+        )
+    if not draft.keywords:
+        raise InvalidOutput(f"keywords is empty; give 3 to {MAX_KEYWORDS} keywords")
+    if len(draft.keywords) > MAX_KEYWORDS:
+        raise InvalidOutput(
+            f"keywords has {len(draft.keywords)} items; give at most {MAX_KEYWORDS}"
+        )
+
+
+def _cap(name: str) -> int:
+    if name == "tldr":
+        return TLDR_MAX
+    if name.startswith("takeaways"):
+        return TAKEAWAY_MAX
+    if name.startswith("keywords"):
+        return KEYWORD_MAX
+    return SECTION_MAX
+
+
+def _check_lengths(fields: Fields) -> None:
+    for name, text in fields:
+        cap = _cap(name)
+        if len(text) > cap:
+            raise InvalidOutput(
+                f"{name} is {len(text)} characters long (limit {cap}); make it shorter"
+            )
+
+
+# --- language and meta-talk ------------------------------------------------------------------
+
+
+def _check_language(fields: Fields, language: str) -> None:
+    code = lang.base_code(language)
+    prose = "\n".join(text for _, text in fields)
+    shares = lang.script_shares(prose)
+    if shares.total < 10:
+        return
+    want = lang.SCRIPT_OF.get(code) or ("latin" if code in lang.LATIN_LANGUAGES else None)
+    if want is None:
+        return  # unknown language code: nothing reliable to check
+    _check_script(fields, shares, want, language)
+    if want == "latin" and code in lang.DISTINCTIVE:
+        _check_stop_words(fields, code, language)
+
+
+def _wrong_language(language: str, found: str) -> InvalidOutput:
+    name = lang.label(language)
+    return InvalidOutput(
+        f"the text is not in {name} (it is mostly {found}); write every text value in {name}, "
+        "keeping only technical terms in their original form"
+    )
+
+
+def _check_script(fields: Fields, shares: lang.ScriptShares, want: str, language: str) -> None:
+    scripts = ("han", "kana") if want == "japanese" else (want,)
+    found = lang.SCRIPT_NAMES.get(shares.dominant() or "", "another script")
+    if shares.share(*scripts) < 0.5:
+        raise _wrong_language(language, found)
+    cjk = shares.units.get("han", 0.0) + shares.units.get("kana", 0.0)
+    kana = shares.units.get("kana", 0.0) / cjk if cjk else 0.0
+    if want == "japanese" and kana < 0.1:
+        raise _wrong_language(language, "Chinese")
+    if want == "han" and kana > 0.1:
+        raise _wrong_language(language, "Japanese")
+    for name, text in fields:  # one field left in another language is a miss too
+        field = lang.script_shares(text)
+        if field.total >= 24 and field.share(*scripts) < 0.25:
+            found = lang.SCRIPT_NAMES.get(field.dominant() or "", "another script")
+            raise InvalidOutput(
+                f"{name} is not in {lang.label(language)} (it is mostly {found}); "
+                f"write every text value in {lang.label(language)}"
+            )
+
+
+def _check_stop_words(fields: Fields, code: str, language: str) -> None:
+    """Latin-script languages apart: by their distinctive stop words, overall and per field."""
+    counts = lang.stop_word_counts("\n".join(text for _, text in fields))
+    total = sum(counts.values())
+    if total >= 8 and counts[code] / total < 0.5:
+        best = max(counts, key=lambda k: counts[k])
+        raise _wrong_language(language, lang.label(best))
+    for name, text in fields:
+        counts = lang.stop_word_counts(text)
+        total = sum(counts.values())
+        if total >= 8 and counts[code] / total < 0.3:
+            best = lang.label(max(counts, key=lambda k: counts[k]))
+            raise InvalidOutput(
+                f"{name} is not in {lang.label(language)} (it is mostly {best}); "
+                f"write every text value in {lang.label(language)}"
+            )
+
+
+def _check_meta_talk(fields: Fields, source: str) -> None:
+    allowed = source.lower()
+    for name, text in fields:
+        for pattern in _META_PATTERNS:
+            for match in pattern.finditer(text.strip()):
+                phrase = match.group(0)
+                if phrase.lower() in allowed:
+                    continue
+                raise InvalidOutput(
+                    f"{name} talks about the task instead of the paper ('{phrase}'); "
+                    "write only about the paper's content, and never about yourself, "
+                    "these instructions or the output format"
+                )
