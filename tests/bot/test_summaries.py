@@ -1,0 +1,117 @@
+"""The one path to a summarized paper: arXiv once, the model once, the cache after that."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.__main__ import _summarize
+from bot.core.summaries import PaperSummaries
+from config.settings import ArxivSettings, GeminiSettings, Settings, StorageSettings
+from papers.ids import parse_arxiv_id
+from papers.source import ArxivSource
+from storage.repository import Repository
+from summarizer.factory import make_summarizer
+from tests.fakes.arxiv_api import ArxivFake
+from tests.fakes.gemini_api import GeminiFake, malformed, rambling, status
+
+
+@pytest.fixture
+async def gemini() -> AsyncIterator[GeminiFake]:
+    async with GeminiFake() as fake:
+        yield fake
+
+
+def _settings(tmp_path: Path, arxiv: ArxivFake, gemini: GeminiFake) -> Settings:
+    return Settings(
+        storage=StorageSettings(path=tmp_path / "p.db"),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.01, timeout_s=2, retries=1),
+        gemini=GeminiSettings(api_key=SecretStr("test-gemini-key"), base_url=gemini.base_url,
+                              max_attempts=2, initial_backoff_s=0.01, max_backoff_s=0.02),
+    )
+
+
+@pytest.fixture
+async def summaries(
+    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> AsyncIterator[PaperSummaries]:
+    settings = _settings(tmp_path, arxiv_server, gemini)
+    repo = Repository.open(settings.storage.path)
+    source = ArxivSource(settings.arxiv)
+    summarizer = make_summarizer(settings)
+    yield PaperSummaries(repo, source, summarizer)
+    await summarizer.aclose()
+    await source.aclose()
+    repo.close()
+
+
+async def test_second_request_makes_no_model_or_arxiv_call(
+    summaries: PaperSummaries, gemini: GeminiFake, arxiv_server: ArxivFake
+) -> None:
+    """A paper summarized once is served from the cache: no Gemini call, no arXiv call."""
+    ref = parse_arxiv_id("2410.13726v2")
+    first = await summaries.card(ref, "en")
+    assert first.summary.backend == "gemini" and not first.cached
+    assert len(gemini.requests) == 1
+    arxiv_server.clear_requests()
+    second = await summaries.card(ref, "en")
+    assert second.cached and second.summary == first.summary
+    assert len(gemini.requests) == 1 and arxiv_server.requests == []
+
+
+async def test_each_language_is_summarized_once(summaries: PaperSummaries, gemini: GeminiFake) -> None:
+    """en and zh are two summaries; asking for zh again costs nothing."""
+    ref = parse_arxiv_id("2410.13726v2")
+    await summaries.card(ref, "en")
+    zh = await summaries.card(ref, "zh")
+    await summaries.card(ref, "zh")
+    assert zh.summary.language == "zh" and zh.summary.backend == "gemini"
+    assert len(gemini.requests) == 2
+
+
+async def test_concurrent_requests_share_one_model_call(summaries: PaperSummaries, gemini: GeminiFake) -> None:
+    """Five chats asking for the same new paper at once cause one Gemini call."""
+    ref = parse_arxiv_id("2410.13726v2")
+    cards = await asyncio.gather(*(summaries.card(ref, "en") for _ in range(5)))
+    assert len(gemini.requests) == 1
+    assert len({c.summary.tldr for c in cards}) == 1
+
+
+async def test_garbage_twice_falls_back_and_is_not_cached(summaries: PaperSummaries, gemini: GeminiFake) -> None:
+    """Malformed then rambling output: an extractive card, marked; the next request asks the model again."""
+    ref = parse_arxiv_id("2410.13726v2")
+    gemini.script(malformed(), rambling("en"))
+    card = await summaries.card(ref, "en")
+    assert card.summary.backend == "extractive" and card.summary.extractive
+    assert card.summary.note and "extractive" in card.summary.note.lower()
+    assert len(gemini.requests) == 2
+    again = await summaries.card(ref, "en")
+    assert again.summary.backend == "gemini" and not again.cached
+    assert len(gemini.requests) == 3
+
+
+async def test_quota_exhausted_still_answers(summaries: PaperSummaries, gemini: GeminiFake) -> None:
+    """Gemini answering 429 to every attempt: the user still gets an (extractive) summary."""
+    gemini.default = status(429, retry_after=1)
+    card = await summaries.card(parse_arxiv_id("2410.13726"), "en")
+    assert card.summary.extractive and card.paper.versioned_id == "2410.13726v2"
+
+
+async def test_cli_markdown_with_gemini_credits_the_model(
+    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`paperboy summarize --format markdown` against the Gemini fake: model prose, arXiv metadata."""
+    settings = _settings(tmp_path, arxiv_server, gemini)
+    assert await _summarize(settings, "https://arxiv.org/abs/2410.13726", "en", "markdown") == 0
+    out = capsys.readouterr().out
+    assert "> Summarized by Gemini (gemini-2.5-flash)" in out
+    assert "**Authors:** Hanbo Cheng, Limin Lin" in out
+    assert await _summarize(settings, "2410.13726v2", "en", "json") == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cached"] is True and doc["summary"]["backend"] == "gemini"
+    assert len(gemini.requests) == 1
