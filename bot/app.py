@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
-from bot.core.commands import Commands
+from bot.core.commands import Commands, Limits
 from bot.core.summaries import PaperSummaries
 from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform
+from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
 from papers.source import ArxivSource
 from storage.repository import Repository
@@ -46,7 +47,15 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         summaries = PaperSummaries(
             repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s)
         )
-        commands = Commands(summaries, default_language=settings.summarizer.default_language)
+        chat = settings.chat
+        limits = Limits(
+            max_links_per_message=chat.max_links_per_message,
+            summaries_per_user_per_hour=chat.summaries_per_user_per_hour,
+            summaries_per_chat_per_hour=chat.summaries_per_chat_per_hour,
+        )
+        commands = Commands(
+            summaries, repo, default_language=settings.summarizer.default_language, limits=limits
+        )
         yield Services(settings, repo, source, summarizer, summaries, commands)
     finally:
         await summarizer.aclose()
@@ -62,9 +71,9 @@ def build_platforms(
     platforms: list[Platform] = []
     if not console:
         if settings.telegram.token is not None:
-            raise NotImplementedError("the Telegram platform is not built yet (issue #3)")
+            platforms.append(TelegramPlatform(settings.telegram, services.commands, services.repo))
         if settings.discord.token is not None:
-            raise NotImplementedError("the Discord platform is not built yet")
+            log.warning("a Discord token is set, but the Discord platform is not built yet; ignoring it")
     if not platforms:
         platforms.append(ConsolePlatform(services.commands, stdin=stdin, stdout=stdout))
     return platforms
@@ -76,9 +85,10 @@ async def run(
     console: bool = False,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run every platform in this event loop until SIGINT/SIGTERM or the console's end of input."""
-    stop = asyncio.Event()
+    """Run every platform in this event loop until SIGINT/SIGTERM, ``stop``, or the console's EOF."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

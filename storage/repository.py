@@ -413,6 +413,15 @@ class Repository:
         return int(row[0])
 
     @_wrapped
+    def oldest_usage(self, key: str | ChatRef, kind: str, since: datetime) -> datetime | None:
+        """When the oldest ``kind`` of ``key`` at or after ``since`` happened (to say "try at …")."""
+        row = self._db.execute(
+            "SELECT MIN(at) FROM usage WHERE key = ? AND kind = ? AND at >= ?",
+            [_usage_key(key), kind, rows.to_ts(since)],
+        ).fetchone()
+        return rows.from_ts(row[0]) if row and row[0] else None
+
+    @_wrapped
     def prune_usage(self, before: datetime) -> int:
         """Forget usage older than any rate-limit window; returns how many rows went."""
         cursor = self._db.execute("DELETE FROM usage WHERE at < ?", [rows.to_ts(before)])

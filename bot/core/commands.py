@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.core.messages import Incoming, Notice, PaperCard, Reply, Tone
+from bot.core.quota import SummaryQuota, describe_wait
 from bot.core.summaries import PaperSummaries
 from papers.errors import (
     ArxivBadRequest,
@@ -18,18 +20,28 @@ from papers.errors import (
 )
 from papers.ids import find_arxiv_ids, parse_arxiv_id
 from papers.models import ArxivId
+from storage.repository import Repository
 
 log = logging.getLogger(__name__)
-
-MAX_LINKS_PER_MESSAGE = 3
 
 HELP = """\
 paperboy reads arXiv papers for you.
 
+Papers on demand
 /summarize <arXiv link or id> [language] - a structured summary of one paper
     e.g. /summarize 2410.13726   or   /summarize https://arxiv.org/abs/2410.13726v2 zh
-Paste any arXiv link (abs, pdf, html, alphaxiv, Hugging Face papers, DOI) and I summarize it.
-/help - this message"""
+Paste an arXiv link (abs, pdf, html, alphaxiv, Hugging Face papers, DOI) and I summarize it.
+
+Daily digests
+/subscribe <topic> - follow free text, a category (cs.CV) or a query (cat:cs.CV AND abs:avatar)
+/unsubscribe <topic or number> - stop following one
+/list - this chat's subscriptions and settings
+/digest - send the next digest now
+/time 08:00, /timezone Europe/Berlin, /lang zh, /max 5 - when, in what language, how many
+/pause, /resume - stop and restart digests
+/links on|off - answer arXiv links in this group without being mentioned
+
+In groups only admins change subscriptions and settings."""
 
 START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
 
@@ -57,15 +69,49 @@ def parse_command(text: str) -> Command | None:
     return Command(match["name"].lower(), (match["args"] or "").strip())
 
 
+class CommandGroup(Protocol):
+    """A set of commands handled elsewhere (chat settings, digests), plugged into the dispatcher."""
+
+    names: frozenset[str]
+
+    async def handle(self, name: str, args: str, incoming: Incoming) -> Reply: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one message may ask for (from config.ChatSettings)."""
+
+    max_links_per_message: int = 3
+    summaries_per_user_per_hour: int = 10
+    summaries_per_chat_per_hour: int = 30
+
+
 class Commands:
     """The platform-neutral bot: one Incoming in, one Reply (or nothing) out."""
 
-    def __init__(self, summaries: PaperSummaries, *, default_language: str = "en") -> None:
+    def __init__(
+        self,
+        summaries: PaperSummaries,
+        repo: Repository,
+        *,
+        default_language: str = "en",
+        limits: Limits = Limits(),
+        groups: tuple[CommandGroup, ...] = (),
+    ) -> None:
         self._summaries = summaries
+        self._repo = repo
         self._default_language = default_language
+        self._limits = limits
+        self._quota = SummaryQuota(
+            repo,
+            per_user=limits.summaries_per_user_per_hour,
+            per_chat=limits.summaries_per_chat_per_hour,
+        )
+        self._groups = groups
 
     async def handle(self, incoming: Incoming) -> Reply | None:
-        """Answer a message; None when it needs no answer (chatter without links in a group)."""
+        """Answer a message; None when it needs no answer (group chatter not meant for us)."""
+        self._repo.ensure_chat(incoming.chat, language=self._default_language)
         try:
             command = parse_command(incoming.text)
             if command is not None:
@@ -74,22 +120,32 @@ class Commands:
         except UsageError as exc:
             return Reply.notice(str(exc), Tone.WARNING)
 
+    def language_of(self, incoming: Incoming) -> str:
+        """The chat's chosen summary language, or the configured default."""
+        chat = self._repo.get_chat(incoming.chat)
+        return chat.language if chat is not None else self._default_language
+
     async def _dispatch(self, command: Command, incoming: Incoming) -> Reply:
         if command.name == "start":
             return Reply.notice(START)
         if command.name == "help":
             return Reply.notice(HELP)
         if command.name == "summarize":
-            return await self._summarize_command(command.args)
+            return await self._summarize_command(command.args, incoming)
+        for group in self._groups:
+            if command.name in group.names:
+                return await group.handle(command.name, command.args, incoming)
         raise UsageError(f"I don't know the command /{command.name}. Send /help to see what I can do.")
 
-    async def _summarize_command(self, args: str) -> Reply:
+    async def _summarize_command(self, args: str, incoming: Incoming) -> Reply:
         if not args:
-            raise UsageError("Which paper? Send /summarize followed by an arXiv link or id, e.g. /summarize 2410.13726")
+            raise UsageError(
+                "Which paper? Send /summarize followed by an arXiv link or id, e.g. /summarize 2410.13726"
+            )
         ref_text, _, language = args.rpartition(" ")
         if not ref_text or not _LANGUAGE.match(language) or _looks_like_id(language):
             ref_text, language = args, ""
-        language = language.lower().replace("_", "-") or self._default_language
+        language = language.lower().replace("_", "-") or self.language_of(incoming)
         try:
             ref = parse_arxiv_id(ref_text)
         except NoArxivId:
@@ -99,7 +155,15 @@ class Commands:
             ) from None
         except MalformedId as exc:
             raise UsageError(_malformed(exc.text)) from None
-        return Reply((await self._card_or_notice(ref, language),))
+        return Reply((await self._card_or_notice(ref, language, incoming),))
+
+    def _links_wanted(self, incoming: Incoming) -> bool:
+        """Private chats: on unless turned off. Groups: when mentioned, or turned on with /links."""
+        chat = self._repo.get_chat(incoming.chat)
+        enabled = chat.links_enabled if chat is not None else None
+        if incoming.is_group:
+            return incoming.addressed or enabled is True
+        return enabled is not False
 
     async def _links(self, incoming: Incoming) -> Reply | None:
         refs = find_arxiv_ids(incoming.text)
@@ -109,22 +173,37 @@ class Commands:
             return Reply.notice(
                 "Send me an arXiv link (or /summarize <id>) and I'll summarize the paper. /help lists everything."
             )
+        if not self._links_wanted(incoming):
+            return None
+        language = self.language_of(incoming)
+        cap = self._limits.max_links_per_message
         items: list[Notice | PaperCard] = []
-        for ref in refs[:MAX_LINKS_PER_MESSAGE]:
-            items.append(await self._card_or_notice(ref, self._default_language))
-        if len(refs) > MAX_LINKS_PER_MESSAGE:
-            items.append(
-                Notice(
-                    f"That message has {len(refs)} arXiv links; I summarized the first "
-                    f"{MAX_LINKS_PER_MESSAGE}. Send the others separately.",
-                    Tone.WARNING,
-                )
-            )
+        for ref in refs[:cap]:
+            items.append(await self._card_or_notice(ref, language, incoming))
+        if len(refs) > cap:
+            rest = ", ".join(str(r) for r in refs[cap:])
+            items.append(Notice(
+                f"That message has {len(refs)} arXiv links; I summarized the first {cap}. "
+                f"Send the others separately: {rest}",
+                Tone.WARNING,
+            ))
         return Reply(tuple(items))
 
-    async def _card_or_notice(self, ref: ArxivId, language: str) -> Notice | PaperCard:
+    async def _card_or_notice(self, ref: ArxivId, language: str, incoming: Incoming) -> Notice | PaperCard:
         """A card, or a friendly notice saying why there is none (never an exception)."""
         try:
+            paper = await self._summaries.paper(ref)
+            cached = self._summaries.cached_card(paper, language)
+            if cached is not None:
+                return cached
+            wait = self._quota.wait_needed(incoming)
+            if wait is not None:
+                return Notice(
+                    f"You've reached the limit of new summaries for now; try {ref} again "
+                    f"{describe_wait(wait)}. Papers someone already asked for are always available.",
+                    Tone.WARNING,
+                )
+            self._quota.spend(incoming)
             return await self._summaries.card(ref, language)
         except PaperNotFound:
             return Notice(f"arXiv has no paper {ref}. Check the id and try again.", Tone.WARNING)
@@ -133,9 +212,7 @@ class Commands:
             return Notice(_malformed(str(ref)), Tone.WARNING)
         except ArxivUnavailable:
             log.warning("arXiv unavailable while fetching %s", ref, exc_info=True)
-            return Notice(
-                "arXiv is not answering right now. Please try again in a few minutes.", Tone.ERROR
-            )
+            return Notice("arXiv is not answering right now. Please try again in a few minutes.", Tone.ERROR)
         except PapersError:
             log.exception("could not fetch %s", ref)
             return Notice(f"I could not fetch {ref} from arXiv. Please try again later.", Tone.ERROR)

@@ -1,0 +1,357 @@
+"""Telegram: python-telegram-bot in our own event loop, updates to the core, replies rendered as HTML."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Self
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.core.commands import Commands, parse_command
+from bot.core.messages import ChatRef, Incoming, Reply, Tone
+from bot.platforms.base import ChatUnreachable
+from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
+from config.settings import TelegramSettings
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MENU = [
+    ("start", "Welcome and how to begin"),
+    ("help", "What I can do"),
+    ("summarize", "Summarize an arXiv paper: /summarize 2410.13726"),
+    ("subscribe", "Follow a topic, category or query"),
+    ("unsubscribe", "Stop following a topic"),
+    ("list", "This chat's subscriptions and settings"),
+    ("digest", "Send today's digest now"),
+    ("time", "Delivery time, e.g. /time 08:00"),
+    ("timezone", "Time zone, e.g. /timezone Europe/Berlin"),
+    ("lang", "Summary language, e.g. /lang zh"),
+    ("max", "Papers per digest, e.g. /max 5"),
+    ("pause", "Pause digests"),
+    ("resume", "Resume digests"),
+    ("links", "Answer arXiv links in this group: /links on|off"),
+]
+_ADMIN_TTL_S = 300.0
+_TYPING_AFTER_S = 0.5
+_TYPING_EVERY_S = 4.5
+# 403 descriptions and 400s that mean "this chat is gone for us" (Telegram's own wording).
+_GONE = ("chat not found", "bot was kicked", "user is deactivated", "bot is not a member",
+         "group chat was deleted", "have no rights to send")
+
+
+class TelegramPlatform:
+    """One Telegram bot: long polling, the core's commands, HTML replies within Telegram's limits."""
+
+    name = PLATFORM
+
+    def __init__(self, settings: TelegramSettings, commands: Commands, repo: Repository) -> None:
+        if settings.token is None:
+            raise ValueError("TelegramPlatform needs a token")
+        self._settings = settings
+        self._commands = commands
+        self._repo = repo
+        self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self._bot_username = ""
+        self._bot_id = 0
+        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
+        self._last_send: dict[int, float] = {}
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._never = asyncio.Event()
+
+    # -- lifecycle (PTB's manual mode: never run_polling, which owns the loop) -----------------
+
+    async def __aenter__(self) -> Self:
+        s = self._settings
+        app = (
+            ApplicationBuilder()
+            .token(s.token.get_secret_value())  # type: ignore[union-attr]
+            .base_url(s.api_base_url)
+            .base_file_url(s.api_file_url)
+            .rate_limiter(AIORateLimiter(max_retries=s.send_retries))
+            .concurrent_updates(8)  # one slow summary must not hold up other chats
+            .build()
+        )
+        app.add_handler(ChatMemberHandler(self._on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.UpdateType.EDITED,
+                                       self._on_message))
+        app.add_error_handler(self._on_error)
+        await app.initialize()
+        self._bot_username = (app.bot.username or "").lower()
+        self._bot_id = app.bot.id
+        await self._register_menu(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0.0, timeout=s.poll_timeout_s, drop_pending_updates=False,
+            allowed_updates=["message", "my_chat_member", "callback_query"],
+            error_callback=self._on_polling_error,
+        )
+        await app.start()
+        self._app = app
+        log.info("telegram bot @%s started", self._bot_username)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        app, self._app = self._app, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def wait_closed(self) -> None:
+        """Telegram never ends by itself; the process stops it."""
+        await self._never.wait()
+
+    async def _register_menu(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        try:
+            await app.bot.set_my_commands([BotCommand(c, d) for c, d in MENU])
+        except TelegramError:
+            log.warning("could not register the command menu", exc_info=True)
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
+        """Deliver a reply as one or more HTML messages; ChatUnreachable when the chat is gone."""
+        target = int(chat_id)
+        for message in render_reply(reply):
+            target = await self._send_one(target, message, reply_to)
+
+    async def _send_one(self, chat_id: int, message: TelegramMessage, reply_to: int | None) -> int:
+        """Send with pacing and retries; returns the chat id used (it changes on migration)."""
+        attempts = self._settings.send_retries + 1
+        for attempt in range(attempts):
+            try:
+                await self._paced(chat_id, lambda: self._post(chat_id, message, reply_to))
+                return chat_id
+            except ChatMigrated as exc:
+                new_id = int(exc.new_chat_id)
+                self._migrate(chat_id, new_id)
+                chat_id = new_id
+            except Forbidden as exc:
+                raise self._unreachable(chat_id, str(exc)) from None
+            except BadRequest as exc:
+                text = str(exc).lower()
+                if any(marker in text for marker in _GONE):
+                    raise self._unreachable(chat_id, str(exc)) from None
+                if "parse entities" in text or "too long" in text:
+                    # Our renderer is meant to prevent this; never lose the message over it.
+                    log.error("Telegram rejected our HTML (%s); resending as plain text", exc)
+                    await self._paced(chat_id, lambda: self._post_plain(chat_id, message))
+                    return chat_id
+                if "message to be replied not found" in text and reply_to is not None:
+                    reply_to = None
+                    continue
+                raise
+            except RetryAfter as exc:  # the limiter already waited send_retries times
+                log.warning("flood control in chat %s persists (%s)", chat_id, exc)
+                await asyncio.sleep(_retry_after_s(exc))
+            except NetworkError as exc:
+                if attempt == attempts - 1:
+                    raise
+                delay = min(2.0**attempt, 30.0) * 0.5
+                log.warning("network error sending to %s (%s); retry in %.1fs", chat_id, exc, delay)
+                await asyncio.sleep(delay)
+        raise NetworkError(f"could not deliver to chat {chat_id} after {attempts} attempts")
+
+    async def _post(self, chat_id: int, message: TelegramMessage, reply_to: int | None) -> Message:
+        assert self._app is not None
+        return await self._app.bot.send_message(
+            chat_id,
+            message.html,
+            parse_mode=ParseMode.HTML,
+            reply_markup=_keyboard(message),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            reply_parameters=(
+                ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+            ),
+        )
+
+    async def _post_plain(self, chat_id: int, message: TelegramMessage) -> Message:
+        assert self._app is not None
+        return await self._app.bot.send_message(
+            chat_id, visible_text(message.html)[:4096], reply_markup=_keyboard(message),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+
+    async def _paced(self, chat_id: int, post: Callable[[], Awaitable[Message]]) -> Message:
+        """At most one message per ``per_chat_interval_s`` in a chat (Telegram's guidance)."""
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            wait = self._last_send.get(chat_id, 0.0) + self._settings.per_chat_interval_s
+            delay = wait - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                return await post()
+            finally:
+                self._last_send[chat_id] = time.monotonic()
+
+    def _unreachable(self, chat_id: int, reason: str) -> ChatUnreachable:
+        ref = ChatRef(PLATFORM, str(chat_id))
+        if self._repo.deactivate_chat(ref, reason):
+            log.warning("telegram chat %s is unreachable (%s): deactivated", chat_id, reason)
+        return ChatUnreachable(str(chat_id), reason)
+
+    def _migrate(self, old: int, new: int) -> None:
+        log.info("telegram group %s became supergroup %s; moving its data", old, new)
+        self._repo.migrate_chat(ChatRef(PLATFORM, str(old)), ChatRef(PLATFORM, str(new)))
+
+    # -- receiving -------------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or (message.from_user and message.from_user.is_bot):
+            return
+        text = message.text or message.caption or ""
+        incoming = await self._incoming(message, text)
+        if incoming is None:
+            return
+        self._reactivate(incoming.chat)
+        typing = asyncio.create_task(self._keep_typing(chat.id))
+        try:
+            reply = await self._commands.handle(incoming)
+        finally:
+            typing.cancel()
+        if reply is not None and reply.items:
+            try:
+                await self.send(str(chat.id), reply, reply_to=message.message_id if incoming.is_group else None)
+            except ChatUnreachable:
+                pass
+
+    async def _incoming(self, message: Message, text: str) -> Incoming | None:
+        chat = message.chat
+        is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+        if chat.type == ChatType.CHANNEL:
+            return None
+        command = parse_command(text)
+        if command is not None and is_group:
+            target = (text.split(maxsplit=1)[0].partition("@")[2]).lower()
+            if target and target != self._bot_username:
+                return None  # a command for another bot in this group
+        mentioned = bool(self._bot_username) and f"@{self._bot_username}" in text.lower()
+        replied = bool(
+            message.reply_to_message and message.reply_to_message.from_user
+            and message.reply_to_message.from_user.id == self._bot_id
+        )
+        user = message.from_user
+        can_manage = True
+        if is_group and command is not None:
+            can_manage = await self._is_admin(message)
+        return Incoming(
+            chat=ChatRef(PLATFORM, str(chat.id)),
+            user_id=str(user.id) if user else str(chat.id),
+            text=text,
+            is_group=is_group,
+            addressed=not is_group or mentioned or replied or command is not None,
+            can_manage=can_manage,
+            user_name=(user.username or user.first_name) if user else "",
+        )
+
+    async def _is_admin(self, message: Message) -> bool:
+        """Group admins (and anonymous admins posting as the group) manage the chat's settings."""
+        chat = message.chat
+        if message.sender_chat is not None and message.sender_chat.id == chat.id:
+            return True
+        if message.from_user is None:
+            return False
+        key = (chat.id, message.from_user.id)
+        cached = self._admins.get(key)
+        if cached and time.monotonic() - cached[0] < _ADMIN_TTL_S:
+            return cached[1]
+        try:
+            member = await message.get_bot().get_chat_member(chat.id, message.from_user.id)
+            admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
+        except TelegramError:
+            log.warning("could not check admin rights in %s", chat.id, exc_info=True)
+            return False
+        self._admins[key] = (time.monotonic(), admin)
+        return admin
+
+    async def _keep_typing(self, chat_id: int) -> None:
+        """Show "typing…" while a slow answer (a new summary) is being written."""
+        with contextlib.suppress(TelegramError):
+            await asyncio.sleep(_TYPING_AFTER_S)
+            while self._app is not None:
+                await self._app.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                await asyncio.sleep(_TYPING_EVERY_S)
+
+    def _reactivate(self, ref: ChatRef) -> None:
+        chat = self._repo.get_chat(ref)
+        if chat is not None and not chat.active:
+            self._repo.update_chat(ref, active=True)
+            log.info("telegram chat %s is back; reactivated", ref.chat_id)
+
+    async def _on_member_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.my_chat_member
+        if change is None:
+            return
+        ref = ChatRef(PLATFORM, str(change.chat.id))
+        status = change.new_chat_member.status
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            if self._repo.deactivate_chat(ref, f"bot {status} by the user or an admin"):
+                log.warning("telegram chat %s removed the bot (%s): deactivated", ref.chat_id, status)
+        elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+            self._reactivate(ref)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is not None and message.migrate_to_chat_id:
+            self._migrate(message.chat.id, int(message.migrate_to_chat_id))
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log with the traceback, and never leave the user in silence."""
+        log.error("error while handling a Telegram update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError, ChatUnreachable):
+                await self.send(
+                    str(update.effective_chat.id),
+                    Reply.notice("Something went wrong on our side; it has been logged. Please try again.",
+                                 Tone.ERROR),
+                )
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        log.warning("Telegram polling error: %s", exc)
+
+
+def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, url=b.url, callback_data=b.callback_data) for b in row]
+         for row in message.buttons]
+    )
+
+
+def _retry_after_s(exc: RetryAfter) -> float:
+    value = exc._retry_after  # int seconds or timedelta, without PTB's deprecation warning
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+    return seconds + 0.1

@@ -1,0 +1,206 @@
+"""The Telegram bot end to end: the real python-telegram-bot against the fake Bot API, the whole
+process (`bot.app.run`) against the fake arXiv; assertions on what Telegram received."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import run
+from bot.logs import reset_logging, setup_logging
+from config.settings import (
+    ArxivSettings,
+    ChatSettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+)
+from storage.models import ChatRef
+from storage.repository import Repository
+from tests.fakes.arxiv_api import ArxivFake
+from tests.fakes.telegram_api import TelegramFake
+
+TOKEN = "123456:AAtestTokenThatMustNeverBeLogged0123456"
+USER = 7001
+GROUP = -100555
+
+
+def make_settings(tmp_path: Path, tg: TelegramFake, arxiv: ArxivFake, **chat: int) -> Settings:
+    return Settings(
+        storage=StorageSettings(path=tmp_path / "bot.db"),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.01, timeout_s=2, retries=1),
+        telegram=TelegramSettings(
+            token=SecretStr(TOKEN), api_base_url=tg.base_url, api_file_url=tg.base_file_url,
+            per_chat_interval_s=0.0, poll_timeout_s=1, send_retries=2,
+        ),
+        chat=ChatSettings(**chat),
+    )
+
+
+class Bot:
+    """A running paperboy process aimed at the fakes; ``restart()`` stops and starts it again."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, tg: TelegramFake) -> None:
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(run(self.settings, stop=self._stop))
+        await tg.wait_for_requests("getUpdates", 1 + len(tg.calls("getUpdates")))
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 10)
+
+    def repo(self) -> Repository:
+        return Repository.open(self.settings.storage.path)
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[TelegramFake]:
+    async with TelegramFake(token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake) -> AsyncIterator[Bot]:
+    running = Bot(make_settings(tmp_path, tg, arxiv_server))
+    await running.start(tg)
+    yield running
+    await running.stop()
+
+
+async def test_start_registers_menu_and_welcomes(bot: Bot, tg: TelegramFake) -> None:
+    """/start: a welcome that says how to begin; the command menu is registered with setMyCommands."""
+    tg.user_message(USER, "/start")
+    [welcome] = await tg.wait_for_messages(1, chat_id=USER)
+    assert welcome.visible.startswith("Hi! I'm paperboy. Send me an arXiv link")
+    menu = [c["command"] for c in tg.calls("setMyCommands")[0].form["commands"]]
+    assert {"start", "help", "summarize", "subscribe", "list", "digest"} <= set(menu)
+
+
+async def test_summarize_sends_a_card_with_buttons(bot: Bot, tg: TelegramFake) -> None:
+    """/summarize <id>: bold linked title, authors, summary, takeaways; PDF/abstract/code buttons."""
+    tg.user_message(USER, "/summarize 2410.13726")
+    messages = await tg.wait_for_messages(1, chat_id=USER)
+    card = messages[0]
+    assert card.parse_mode == "HTML"
+    assert '<b><a href="https://arxiv.org/abs/2410.13726v2">DAWN: Dynamic Frame Avatar' in card.text
+    assert "Hanbo Cheng" in card.visible and "Key takeaways" in card.visible
+    buttons = {b["text"]: b["url"] for row in messages[-1].buttons for b in row}
+    assert buttons["PDF"] == "https://arxiv.org/pdf/2410.13726v2"
+    assert buttons["Code"] == "https://github.com/Hanbo-Cheng/DAWN-pytorch"
+
+
+async def test_pasted_link_in_private_chat_is_summarized(bot: Bot, tg: TelegramFake) -> None:
+    """Any arXiv link in a private message gets a summary, no command needed."""
+    tg.user_message(USER, "look at this https://www.alphaxiv.org/abs/2104.12255 !")
+    [card] = await tg.wait_for_messages(1, chat_id=USER)
+    assert "Quan Thoi Minh Nguyen" in card.visible
+
+
+async def test_link_cap_per_message_is_announced(bot: Bot, tg: TelegramFake, arxiv_server: ArxivFake) -> None:
+    """Four links in one message: three cards, the last one ending with a note naming the fourth."""
+    tg.user_message(USER, "arXiv:2410.13726 arXiv:2104.12255 arXiv:1707.08567 arXiv:2401.00001")
+    await tg.wait_for_messages(3, chat_id=USER, timeout=10)
+    await asyncio.sleep(0.2)
+    assert len(tg.sent_to(USER)) == 3
+    last = tg.sent_to(USER)[-1].visible
+    assert "I summarized the first 3" in last and "2401.00001" in last
+
+
+async def test_group_links_need_a_mention(bot: Bot, tg: TelegramFake) -> None:
+    """In a group, a link alone is ignored; the same link with @mention is answered as a reply."""
+    tg.user_message(GROUP, "https://arxiv.org/abs/2104.12255", chat_type="supergroup", title="Lab")
+    tg.user_message(GROUP, "@paperboy_test_bot https://arxiv.org/abs/2410.13726", chat_type="supergroup")
+    messages = await tg.wait_for_messages(1, chat_id=GROUP)
+    await asyncio.sleep(0.3)
+    assert len(tg.sent_to(GROUP)) == len(messages)
+    assert "DAWN" in messages[0].visible and "Quan Thoi" not in "".join(m.visible for m in tg.sent_to(GROUP))
+    assert messages[0].reply_to is not None
+
+
+async def test_unknown_command_gets_a_friendly_answer(bot: Bot, tg: TelegramFake) -> None:
+    """An unknown command is answered, not ignored."""
+    tg.user_message(USER, "/frobnicate now")
+    [reply] = await tg.wait_for_messages(1, chat_id=USER)
+    assert "I don't know the command /frobnicate" in reply.visible
+
+
+async def test_bad_ids_get_friendly_answers(bot: Bot, tg: TelegramFake) -> None:
+    """Malformed and unknown ids: short explanations in the chat."""
+    tg.user_message(USER, "/summarize 2413.00001")
+    tg.user_message(USER, "/summarize 2401.99999")
+    await tg.wait_for_messages(2, chat_id=USER)
+    texts = " ".join(m.visible for m in tg.sent_to(USER))
+    assert '"2413.00001" is not a valid arXiv id' in texts
+    assert "arXiv has no paper 2401.99999" in texts
+
+
+async def test_title_full_of_html_characters(
+    bot: Bot, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """A title with <, & and > reaches the user verbatim (and Telegram accepted the HTML)."""
+    arxiv_server.add_paper("2402.01234", 1, "When x < y & y > z: <b>bold</b> claims & \"quotes\"",
+                           ["A. Author"], "We study inequalities. We propose a method. It works well.")
+    tg.user_message(USER, "/summarize 2402.01234")
+    [card] = await tg.wait_for_messages(1, chat_id=USER)
+    assert card.visible.startswith('When x < y & y > z: <b>bold</b> claims & "quotes"')
+
+
+async def test_flood_control_then_success(bot: Bot, tg: TelegramFake) -> None:
+    """A 429 with retry_after: the bot waits and the message still arrives, once."""
+    tg.flood(USER, times=1, retry_after=1)
+    tg.user_message(USER, "/help")
+    [reply] = await tg.wait_for_messages(1, chat_id=USER, timeout=8)
+    assert "/summarize" in reply.visible
+    attempts = [r for r in tg.calls("sendMessage") if str(r.form.get("chat_id")) == str(USER)]
+    assert [r.status for r in attempts] == [429, 200]
+
+
+async def test_blocked_user_deactivates_the_chat(bot: Bot, tg: TelegramFake) -> None:
+    """403 "bot was blocked by the user": the chat is deactivated in storage, not retried forever."""
+    tg.user_message(USER, "/start")
+    await tg.wait_for_messages(1, chat_id=USER)
+    tg.block(USER)
+    tg.user_message(USER, "/help")
+    await tg.wait_for_requests("sendMessage", 2)
+    await asyncio.sleep(0.2)
+    attempts = [r for r in tg.calls("sendMessage") if str(r.form.get("chat_id")) == str(USER)]
+    assert [r.status for r in attempts] == [200, 403]
+    with bot.repo() as repo:
+        chat = repo.get_chat(ChatRef("telegram", str(USER)))
+    assert chat is not None and not chat.active and "blocked" in (chat.deactivated_reason or "")
+
+
+async def test_removed_from_group_deactivates_it(bot: Bot, tg: TelegramFake) -> None:
+    """A my_chat_member update saying the bot was removed deactivates the group."""
+    tg.user_message(GROUP, "/help", chat_type="supergroup", title="Lab")
+    await tg.wait_for_messages(1, chat_id=GROUP)
+    tg.bot_removed(GROUP)
+    await asyncio.sleep(0.5)
+    with bot.repo() as repo:
+        chat = repo.get_chat(ChatRef("telegram", str(GROUP)))
+    assert chat is not None and not chat.active
+
+
+async def test_token_never_logged(bot: Bot, tg: TelegramFake, caplog: pytest.LogCaptureFixture) -> None:
+    """Even at DEBUG, with httpx logging every Bot API URL, no record carries the token."""
+    setup_logging("DEBUG", bot.settings.secrets())
+    try:
+        with caplog.at_level(logging.DEBUG):
+            logging.getLogger("httpx").setLevel(logging.DEBUG)  # the worst case: URLs logged
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_messages(1, chat_id=USER)
+    finally:
+        reset_logging()
+    assert "/getUpdates" in caplog.text  # the URLs were logged…
+    assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # …without the token
