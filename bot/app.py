@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
+from bot.core.chat_commands import ChatCommands
 from bot.core.commands import Commands, Limits
 from bot.core.summaries import PaperSummaries
 from bot.platforms.base import Platform
@@ -53,8 +54,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             summaries_per_user_per_hour=chat.summaries_per_user_per_hour,
             summaries_per_chat_per_hour=chat.summaries_per_chat_per_hour,
         )
+        language = settings.summarizer.default_language
+        chat_commands = ChatCommands(
+            repo, default_language=language, max_subscriptions=chat.max_subscriptions
+        )
         commands = Commands(
-            summaries, repo, default_language=settings.summarizer.default_language, limits=limits
+            summaries, repo, default_language=language, limits=limits, groups=(chat_commands,)
         )
         yield Services(settings, repo, source, summarizer, summaries, commands)
     finally:

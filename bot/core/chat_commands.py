@@ -29,7 +29,7 @@ from storage.errors import InvalidSetting
 from storage.models import MAX_PAPERS_LIMIT, Chat, Subscription
 from storage.repository import Repository
 
-__all__ = ["ADMIN_ONLY", "CHAT_COMMANDS", "MAX_SUBSCRIPTIONS", "ChatCommands"]
+__all__ = ["ADMIN_ONLY", "CHAT_COMMANDS", "MAX_SUBSCRIPTIONS", "ChatCommands", "describe"]
 
 CHAT_COMMANDS = frozenset(
     {"subscribe", "unsubscribe", "list", "time", "timezone", "lang", "max", "pause", "resume",
@@ -57,7 +57,9 @@ class _Refusal(Exception):
 
 
 class ChatCommands:
-    """Subscriptions and settings of one chat, kept in the Repository."""
+    """Subscriptions and settings of one chat, kept in the Repository (a ``CommandGroup``)."""
+
+    names: frozenset[str] = CHAT_COMMANDS
 
     def __init__(
         self,

@@ -114,8 +114,12 @@ def resolve_timezone(text: str) -> str:
         return cities[key][0]
     close = difflib.get_close_matches(key, [*zones, *cities, *_PLACES], n=3, cutoff=0.75)
     names = list(dict.fromkeys(zones.get(c) or _PLACES.get(c) or cities[c][0] for c in close))
-    hint = f" Did you mean {' or '.join(names)}?" if names else ""
+    hint = f" Did you mean {_one_of(names)}?" if names else ""
     raise SettingError(f"I don't know the time zone “{raw}”.{hint} Use {ZONE_EXAMPLES}.")
+
+
+def _one_of(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _offset_zone(raw: str, offset: re.Match[str]) -> str:
