@@ -8,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import xml.etree.ElementTree as ET
+
 import pytest
 from pydantic import SecretStr
 
@@ -16,6 +18,7 @@ from bot.logs import reset_logging, setup_logging
 from config.settings import (
     ArxivSettings,
     ChatSettings,
+    GeminiSettings,
     Settings,
     StorageSettings,
     TelegramSettings,
@@ -23,8 +26,10 @@ from config.settings import (
 from storage.models import ChatRef
 from storage.repository import Repository
 from tests.fakes.arxiv_api import ArxivFake
+from tests.fakes.gemini_api import GeminiFake, good, slow
 from tests.fakes.telegram_api import TelegramFake
 
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv-api"
 TOKEN = "123456:AAtestTokenThatMustNeverBeLogged0123456"
 USER = 7001
 GROUP = -100555
@@ -204,3 +209,178 @@ async def test_token_never_logged(bot: Bot, tg: TelegramFake, caplog: pytest.Log
         reset_logging()
     assert "/getUpdates" in caplog.text  # the URLs were logged…
     assert TOKEN not in caplog.text and TOKEN.split(":")[1] not in caplog.text  # …without the token
+
+
+ADMIN, MEMBER = 1001, 1002
+
+
+async def test_only_group_admins_change_subscriptions(bot: Bot, tg: TelegramFake) -> None:
+    """A member's /subscribe is politely refused; an admin's works; anyone may /list."""
+    tg.set_admins(GROUP, [ADMIN])
+    tg.user_message(GROUP, "/subscribe cs.CV", user_id=MEMBER, chat_type="supergroup", title="Lab")
+    [refusal] = await tg.wait_for_messages(1, chat_id=GROUP)
+    assert "Only group admins" in refusal.visible
+    tg.user_message(GROUP, "/subscribe@paperboy_test_bot cs.CV", user_id=ADMIN, chat_type="supergroup")
+    await tg.wait_for_messages(2, chat_id=GROUP)
+    assert "Subscribed to" in tg.sent_to(GROUP)[-1].visible
+    tg.user_message(GROUP, "/list", user_id=MEMBER, chat_type="supergroup")
+    await tg.wait_for_messages(3, chat_id=GROUP)
+    assert "1. “cs.CV”" in tg.sent_to(GROUP)[-1].visible
+
+
+async def test_commands_for_another_bot_are_ignored(bot: Bot, tg: TelegramFake) -> None:
+    """/help@otherbot in a group is not for us."""
+    tg.user_message(GROUP, "/help@some_other_bot", chat_type="supergroup", title="Lab")
+    tg.user_message(GROUP, "/help@paperboy_test_bot", chat_type="supergroup")
+    await tg.wait_for_messages(1, chat_id=GROUP)
+    await asyncio.sleep(0.3)
+    assert len(tg.sent_to(GROUP)) == 1
+
+
+async def test_links_on_makes_the_group_answer_links(bot: Bot, tg: TelegramFake) -> None:
+    """After an admin's /links on, a plain link in the group is answered without a mention."""
+    tg.set_admins(GROUP, [ADMIN])
+    tg.user_message(GROUP, "/links on", user_id=ADMIN, chat_type="supergroup", title="Lab")
+    await tg.wait_for_messages(1, chat_id=GROUP)
+    tg.user_message(GROUP, "new one: https://arxiv.org/abs/2104.12255v1", user_id=MEMBER, chat_type="supergroup")
+    await tg.wait_for_messages(2, chat_id=GROUP)
+    assert "Quan Thoi Minh Nguyen" in tg.sent_to(GROUP)[-1].visible
+
+
+async def test_restart_keeps_subscriptions_and_settings(bot: Bot, tg: TelegramFake) -> None:
+    """Subscriptions and settings survive a restart of the process."""
+    tg.user_message(USER, "/subscribe talking head generation -survey")
+    tg.user_message(USER, "/timezone Asia/Shanghai")
+    await tg.wait_for_messages(2, chat_id=USER)
+    await bot.stop()
+    await bot.start(tg)
+    tg.user_message(USER, "/list")
+    await tg.wait_for_messages(3, chat_id=USER)
+    listing = tg.sent_to(USER)[-1].visible
+    assert "talking head generation -survey" in listing and "Asia/Shanghai" in listing
+
+
+async def test_group_upgraded_to_supergroup_keeps_subscriptions(bot: Bot, tg: TelegramFake) -> None:
+    """ChatMigrated on send: the reply goes to the new id and the subscriptions move with it."""
+    old, new = -4001, -1004001
+    tg.set_admins(old, [ADMIN])
+    tg.user_message(old, "/subscribe cs.CL", user_id=ADMIN, chat_type="group", title="Old group")
+    await tg.wait_for_messages(1, chat_id=old)
+    tg.migrate(old, new)
+    tg.user_message(old, "/list", user_id=ADMIN, chat_type="group")
+    [listing] = await tg.wait_for_messages(1, chat_id=new)
+    assert "cs.CL" in listing.visible
+    with bot.repo() as repo:
+        assert [s.query for s in repo.subscriptions_for(ChatRef("telegram", str(new)))] == ["cs.CL"]
+        assert repo.subscriptions_for(ChatRef("telegram", str(old))) == []
+
+
+def _long_draft() -> dict[str, object]:
+    """A valid, varied English summary near every length cap (real abstracts as prose)."""
+    feed = ET.parse(FIXTURES / "search-testing-10.xml").getroot()
+    abstracts = [" ".join((e.text or "").split()) for e in feed.iter("{http://www.w3.org/2005/Atom}summary")]
+    sentences = [s.strip().rstrip(".") + "." for a in abstracts for s in a.split(". ") if len(s) > 40]
+    def take(n_chars: int) -> str:
+        out = ""
+        while sentences and len(out) + len(sentences[0]) + 1 <= n_chars:
+            out += (" " if out else "") + sentences.pop(0)
+        return out
+    return {
+        "tldr": take(280),
+        "takeaways": [take(290) for _ in range(7)],
+        "analysis": {
+            "background": take(1190), "prior_work": take(1190), "method": take(1190),
+            "results": take(1190),
+            "conclusion": {"significance": take(1190), "strengths": take(1190), "limitations": take(1190)},
+        },
+        "keywords": ["testing", "software", "verification"],
+    }
+
+
+async def test_very_long_summary_is_split_into_valid_messages(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """A model summary near every cap: several messages, each accepted by Telegram, none lost."""
+    draft = _long_draft()
+    async with GeminiFake() as gemini:
+        gemini.default = good(draft)
+        settings = make_settings(tmp_path, tg, arxiv_server).model_copy(update={
+            "gemini": GeminiSettings(api_key=SecretStr("k-test-1234"), base_url=gemini.base_url,
+                                     max_attempts=1),
+        })
+        running = Bot(settings)
+        await running.start(tg)
+        try:
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_messages(2, chat_id=USER, timeout=10)
+            await asyncio.sleep(0.3)
+        finally:
+            await running.stop()
+    messages = tg.sent_to(USER)
+    assert len(messages) >= 3
+    assert all(len(m.visible.encode("utf-16-le")) // 2 <= 4096 for m in messages)
+    assert [r.status for r in tg.calls("sendMessage")] == [200] * len(messages)
+    text = " ".join(" ".join(m.visible.split()) for m in messages)
+    for section in draft["analysis"].values():  # type: ignore[union-attr]
+        for piece in (section.values() if isinstance(section, dict) else [section]):
+            assert " ".join(piece.split())[-60:] in text
+    assert messages[-1].buttons  # the keyboard sits under the last part
+
+
+async def test_network_error_is_retried(bot: Bot, tg: TelegramFake) -> None:
+    """A 502 from the Bot API on send: retried with backoff, the message arrives once."""
+    tg.fail("sendMessage", 502, times=1)
+    tg.user_message(USER, "/help")
+    [reply] = await tg.wait_for_messages(1, chat_id=USER, timeout=8)
+    assert "/summarize" in reply.visible
+    assert [r.status for r in tg.calls("sendMessage")] == [502, 200]
+
+
+async def test_unexpected_error_is_logged_and_answered(
+    bot: Bot, tg: TelegramFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When sending keeps failing, the error handler logs it and tells the user something went wrong."""
+    tg.fail("sendMessage", 502, times=3)  # every attempt of the reply (send_retries=2)
+    with caplog.at_level(logging.ERROR):
+        tg.user_message(USER, "/help")
+        [reply] = await tg.wait_for_messages(1, chat_id=USER, timeout=10)
+    assert reply.visible == "⚠️ Something went wrong on our side; it has been logged. Please try again."
+    assert "error while handling a Telegram update" in caplog.text
+
+
+async def test_limits_on_new_summaries(tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake) -> None:
+    """Past the hourly limit a new summary is refused with when to retry; cached ones still come."""
+    running = Bot(make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1))
+    await running.start(tg)
+    try:
+        tg.user_message(USER, "/summarize 2410.13726")
+        await tg.wait_for_messages(1, chat_id=USER)
+        tg.user_message(USER, "/summarize 2104.12255")
+        await tg.wait_for_messages(2, chat_id=USER)
+        tg.user_message(USER, "/summarize 2410.13726v2")
+        await tg.wait_for_messages(3, chat_id=USER)
+    finally:
+        await running.stop()
+    texts = [m.visible for m in tg.sent_to(USER)]
+    assert "limit of new summaries" in texts[1] and "again in 60 minutes" in texts[1]
+    assert texts[2].startswith("DAWN")
+
+
+async def test_slow_summary_shows_typing(tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake) -> None:
+    """While a slow model writes, the chat shows "typing…"."""
+    async with GeminiFake() as gemini:
+        gemini.script(slow(1.5, then=good()))
+        settings = make_settings(tmp_path, tg, arxiv_server).model_copy(update={
+            "gemini": GeminiSettings(api_key=SecretStr("k-test-1234"), base_url=gemini.base_url,
+                                     max_attempts=1),
+        })
+        running = Bot(settings)
+        await running.start(tg)
+        try:
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_messages(1, chat_id=USER, timeout=10)
+        finally:
+            await running.stop()
+    actions = tg.calls("sendChatAction")
+    assert actions and actions[0].form["action"] == "typing"
+    assert actions[0].time < tg.calls("sendMessage")[-1].time
