@@ -55,6 +55,10 @@ class SummarizerSettings(_Section):
     default_language: str = "en"
     # How many characters of paper text a model sees (the abstract is always included).
     max_input_chars: int = Field(default=60_000, ge=1_000)
+    # Client-side cap on model requests per minute, so a free-tier key never hits 429 (0: none).
+    requests_per_minute: float = Field(default=10.0, ge=0)
+    # Summaries written at the same time while preparing digests.
+    concurrency: int = Field(default=4, ge=1, le=64)
 
     @field_validator("default_language")
     @classmethod
@@ -111,6 +115,19 @@ class ChatSettings(_Section):
     max_subscriptions: int = Field(default=20, ge=1, le=200)
 
 
+class DigestSettings(_Section):
+    """Daily digests: catching up after downtime, retrying, and what to say on quiet days."""
+
+    # A digest missed while the process was down is sent on start-up if it is at most this late.
+    grace_period_s: float = Field(default=6 * 3600, ge=0)
+    # When arXiv or the feed is not ready (or fails), try the chat's digest again this much later.
+    retry_after_s: float = Field(default=1800, gt=0)
+    # Send a short "no new papers (weekend/holiday)" note instead of staying silent.
+    notify_quiet_days: bool = False
+    # arXiv search results fetched per query topic and announcement cycle.
+    max_query_results: int = Field(default=100, ge=1, le=2000)
+
+
 class DiscordSettings(_Section):
     """The Discord bot token."""
 
@@ -147,6 +164,7 @@ class Settings(BaseSettings):
     gemini: GeminiSettings = GeminiSettings()
     openai: OpenAISettings = OpenAISettings()
     chat: ChatSettings = ChatSettings()
+    digest: DigestSettings = DigestSettings()
     telegram: TelegramSettings = TelegramSettings()
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -140,3 +140,31 @@ def m006_usage(db: Database) -> None:
         not_null=["key", "kind", "at"],
     )
     db.table("usage").create_index(["key", "kind", "at"])
+
+
+@migrations()
+def m007_listings_and_digests(db: Database) -> None:
+    """Fetched arXiv listings per announcement cycle, and each chat's planned/sent digests."""
+    db.table("listings").create(
+        {"key": str, "cycle": str, "fetched_at": str, "entries": str},
+        pk=("key", "cycle"),
+        not_null=["key", "cycle", "fetched_at", "entries"],
+    )
+    db.table("digests").create(
+        {
+            "id": int,
+            "platform": str,
+            "chat_id": str,
+            "cycle": str,
+            "due_at": str,
+            "created_at": str,
+            "items": str,
+            "matched": int,
+            "trigger": str,
+            "header_sent_at": str,
+            "completed_at": str,
+        },
+        pk="id",
+        not_null=["platform", "chat_id", "cycle", "due_at", "created_at", "items", "matched", "trigger"],
+    )
+    db.table("digests").create_index(["platform", "chat_id", "due_at"])

@@ -54,3 +54,19 @@ class Subscription:
     label: str  # what the user typed, for display
     active: bool = True
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    """A digest planned for a chat: which papers, for which arXiv cycle, and whether it was sent."""
+
+    id: int
+    chat: ChatRef
+    cycle: str  # the newest announcement date (US Eastern, YYYY-MM-DD) the digest covers
+    due_at: datetime  # the delivery time it served (the catch-up logic compares against it)
+    created_at: datetime
+    items: tuple[str, ...]  # versioned arXiv ids, in display order
+    matched: int  # how many papers matched before the chat's max cut the list
+    trigger: str  # "schedule" | "command" | "catch-up"
+    header_sent: bool = False
+    completed_at: datetime | None = None

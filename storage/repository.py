@@ -31,6 +31,7 @@ from storage.errors import (
     StorageError,
     WrongThread,
 )
+from storage.digests import DigestStore
 from storage.migrations import migrations
 from storage.models import SUBSCRIPTION_KINDS, Chat, ChatRef, Subscription
 from summarizer.schema import Summary
@@ -69,6 +70,7 @@ class Repository:
         self._closed = False
         self._clock = clock
         self.path = path
+        self.digests = DigestStore(lambda: self._db, clock)
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = _utcnow) -> Repository:
@@ -289,6 +291,7 @@ class Repository:
                 )
                 # What is left were deliveries both ids had: duplicates of moved rows.
                 db.execute("DELETE FROM deliveries WHERE platform = ? AND chat_id = ?", _key(old))
+                self.digests.move_chat(old, new)
         return self.get_chat(new)
 
     def _move_subscriptions(self, old: ChatRef, new: ChatRef) -> None:

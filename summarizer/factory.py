@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from config.settings import ConfigError, Settings
-from summarizer.base import Summarizer
+from summarizer.base import ModelClient, Summarizer
 from summarizer.extractive import ExtractiveSummarizer
 from summarizer.gemini import GeminiClient
 from summarizer.model import ModelSummarizer
 from summarizer.openai_compat import OpenAICompatClient
+from summarizer.ratelimit import RateLimitedClient
 
 
 def make_summarizer(settings: Settings) -> Summarizer:
@@ -25,7 +26,7 @@ def make_summarizer(settings: Settings) -> Summarizer:
                 "set PAPERBOY_GEMINI__API_KEY (or gemini.api_key in the config file), "
                 "or choose the 'extractive' backend"
             )
-        client = GeminiClient(settings.gemini)
+        client = _limited(GeminiClient(settings.gemini), settings)
         return ModelSummarizer(client, ExtractiveSummarizer(), max_input_chars=max_chars)
     if backend == "openai":
         oa = settings.openai
@@ -35,8 +36,14 @@ def make_summarizer(settings: Settings) -> Summarizer:
                 "PAPERBOY_OPENAI__BASE_URL (e.g. http://localhost:11434/v1 for Ollama) or "
                 "PAPERBOY_OPENAI__API_KEY for api.openai.com"
             )
-        client_oa = OpenAICompatClient(oa)
+        client_oa = _limited(OpenAICompatClient(oa), settings)
         return ModelSummarizer(client_oa, ExtractiveSummarizer(), max_input_chars=max_chars)
     if backend == "extractive":
         return ExtractiveSummarizer()
     raise ConfigError(f"unknown summarizer backend {backend!r} (summarizer.backend)")
+
+
+def _limited(client: ModelClient, settings: Settings) -> ModelClient:
+    """The client behind the configured requests-per-minute cap (none when it is 0)."""
+    per_minute = settings.summarizer.requests_per_minute
+    return RateLimitedClient(client, per_minute) if per_minute > 0 else client

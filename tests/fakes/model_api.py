@@ -18,6 +18,8 @@ service's real error body, ``slow(seconds, then=None)`` a reply that takes its t
 
 from __future__ import annotations
 
+import time
+
 import asyncio
 import json
 import re
@@ -252,6 +254,7 @@ class RecordedRequest:
     system: str  # the system instruction text ("" when none)
     user: str  # the user message text
     extra: Mapping[str, Any] = field(default_factory=dict)
+    time: float = field(default_factory=time.monotonic)  # arrival (time.monotonic)
 
 
 class ModelFake:

@@ -19,6 +19,7 @@ RELEASED_STEPS = [
     "m004_subscriptions",
     "m005_deliveries",
     "m006_usage",
+    "m007_listings_and_digests",
 ]
 
 
