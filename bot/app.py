@@ -13,11 +13,16 @@ from typing import TextIO
 
 from bot.core.chat_commands import ChatCommands
 from bot.core.commands import Commands, Limits
+from bot.core.digest import Digests
+from bot.core.digest_commands import DigestCommands
+from bot.core.scheduler import DigestScheduler
+from bot.core.supply import PaperSupply
 from bot.core.summaries import PaperSummaries
 from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform
 from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
+from papers.feed import ArxivFeed
 from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
@@ -35,6 +40,7 @@ class Services:
     source: ArxivSource
     summarizer: Summarizer
     summaries: PaperSummaries
+    digests: Digests
     commands: Commands
 
 
@@ -44,6 +50,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
     summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
     repo = Repository.open(settings.storage.path)
     source = ArxivSource(settings.arxiv)
+    feed = ArxivFeed(settings.arxiv)
     try:
         summaries = PaperSummaries(
             repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s)
@@ -58,12 +65,21 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         chat_commands = ChatCommands(
             repo, default_language=language, max_subscriptions=chat.max_subscriptions
         )
-        commands = Commands(
-            summaries, repo, default_language=language, limits=limits, groups=(chat_commands,)
+        supply = PaperSupply(
+            repo, feed, source, max_query_results=settings.digest.max_query_results
         )
-        yield Services(settings, repo, source, summarizer, summaries, commands)
+        digests = Digests(
+            repo, supply, summaries, settings=settings.digest,
+            concurrency=settings.summarizer.concurrency,
+        )
+        commands = Commands(
+            summaries, repo, default_language=language, limits=limits,
+            groups=(chat_commands, DigestCommands(digests)),
+        )
+        yield Services(settings, repo, source, summarizer, summaries, digests, commands)
     finally:
         await summarizer.aclose()
+        await feed.aclose()
         await source.aclose()
         repo.close()
 
@@ -103,7 +119,12 @@ async def run(
             platforms = build_platforms(services, console=console, stdin=stdin, stdout=stdout)
             for platform in platforms:
                 await stack.enter_async_context(platform)
+                services.digests.platforms[platform.name] = platform
                 log.info("platform %s started", platform.name)
+            scheduler = DigestScheduler(services.digests, services.repo, settings.digest)
+            services.commands.on_settings_changed(scheduler.reconcile)
+            scheduler.start()
+            stack.callback(scheduler.shutdown)
             waiters = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(p.wait_closed()) for p in platforms]
             try:

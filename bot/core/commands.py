@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.core.messages import Incoming, Notice, PaperCard, Reply, Tone
+from bot.core.messages import ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.quota import SummaryQuota, describe_wait
 from bot.core.summaries import PaperSummaries
 from papers.errors import (
@@ -108,6 +109,12 @@ class Commands:
             per_chat=limits.summaries_per_chat_per_hour,
         )
         self._groups = groups
+        self._listeners: list[Callable[[ChatRef], object]] = []
+
+    def on_settings_changed(self, listener: Callable[[ChatRef], object]) -> None:
+        """Call ``listener(chat)`` after any command that may change a chat's subscriptions or
+        settings (the scheduler rebuilds that chat's job)."""
+        self._listeners.append(listener)
 
     async def handle(self, incoming: Incoming) -> Reply | None:
         """Answer a message; None when it needs no answer (group chatter not meant for us)."""
@@ -134,7 +141,10 @@ class Commands:
             return await self._summarize_command(command.args, incoming)
         for group in self._groups:
             if command.name in group.names:
-                return await group.handle(command.name, command.args, incoming)
+                reply = await group.handle(command.name, command.args, incoming)
+                for listener in self._listeners:
+                    listener(incoming.chat)
+                return reply
         raise UsageError(f"I don't know the command /{command.name}. Send /help to see what I can do.")
 
     async def _summarize_command(self, args: str, incoming: Incoming) -> Reply:

@@ -1,0 +1,266 @@
+"""Daily digests: what a chat gets for the arXiv cycles since its last digest, and sending it.
+
+A digest is planned (and the plan stored) before anything is sent; each paper is recorded as
+delivered right after its message went out. A crash mid-digest therefore resumes where it
+stopped, and no paper reaches a chat twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
+from bot.core.summaries import PaperSummaries
+from bot.platforms.base import ChatUnreachable, Platform
+from config.settings import DigestSettings
+from papers.calendar import (
+    announcement_for_mailing,
+    announcements_between,
+    latest_announcement,
+    quiet_reason,
+)
+from papers.errors import PapersError
+from papers.ids import parse_arxiv_id
+from papers.query import InvalidTopic, Topic, matches, parse_topic
+from storage.models import Chat, ChatRef, DigestRecord
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+Status = Literal[
+    "sent", "nothing-new", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
+    "already-sent", "failed",
+]
+_SKIPPED_TYPES = frozenset({"replace", "replace-cross"})  # new versions of known papers
+_MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one chat's digest (the scheduler and /digest read it)."""
+
+    status: Status
+    sent: int = 0
+    record: DigestRecord | None = None
+    detail: str = ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Digests:
+    """Plans and delivers digests for chats; one digest per chat at a time."""
+
+    def __init__(
+        self,
+        repo: Repository,
+        supply: PaperSupply,
+        summaries: PaperSummaries,
+        *,
+        settings: DigestSettings,
+        concurrency: int = 4,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self._repo = repo
+        self._supply = supply
+        self._summaries = summaries
+        self._settings = settings
+        self._clock = clock
+        self._concurrency = asyncio.Semaphore(concurrency)
+        self._chat_locks: dict[ChatRef, asyncio.Lock] = {}
+        self.platforms: dict[str, Platform] = {}
+
+    async def run(self, ref: ChatRef, *, trigger: str, due_at: datetime | None = None) -> Outcome:
+        """Plan and send the chat's digest for ``due_at`` (now for /digest); safe to call twice."""
+        lock = self._chat_locks.setdefault(ref, asyncio.Lock())
+        async with lock:
+            chat = self._repo.get_chat(ref)
+            if chat is None or not chat.active:
+                return Outcome("unreachable")
+            if chat.paused and trigger != "command":
+                return Outcome("paused")
+            now = self._clock()
+            due = due_at or now
+            last = self._repo.digests.last(ref)
+            if trigger != "command" and last is not None and last.due_at >= due:
+                return Outcome("already-sent", record=last)
+            try:
+                planned = await self._plan(chat, now, due, trigger, last)
+            except NotReady as exc:
+                return Outcome("not-ready", detail=str(exc))
+            except PapersError as exc:
+                log.warning("digest for %s: arXiv failed: %s", ref, exc)
+                return Outcome("failed", detail=str(exc))
+            if isinstance(planned, Outcome):
+                if planned.status == "quiet" and planned.record is not None:
+                    return await self._send_quiet_note(chat, planned)
+                return planned
+            return await self._deliver(planned, chat)
+
+    async def _send_quiet_note(self, chat: Chat, outcome: Outcome) -> Outcome:
+        platform = self.platforms.get(chat.ref.platform)
+        assert outcome.record is not None
+        self._repo.digests.complete(outcome.record.id)
+        if platform is not None:
+            try:
+                await platform.send(chat.ref.chat_id, Reply((quiet_note(outcome.detail),)))
+            except ChatUnreachable as exc:
+                self._repo.deactivate_chat(chat.ref, exc.reason)
+                return Outcome("unreachable", detail=exc.reason)
+        return outcome
+
+    async def resume_incomplete(self) -> list[Outcome]:
+        """Finish digests a crash or stop interrupted (start-up)."""
+        outcomes = []
+        for record in self._repo.digests.incomplete():
+            chat = self._repo.get_chat(record.chat)
+            if chat is None or not chat.active:
+                self._repo.digests.complete(record.id)
+                continue
+            log.info("resuming digest %s for %s", record.id, record.chat)
+            async with self._chat_locks.setdefault(record.chat, asyncio.Lock()):
+                outcomes.append(await self._deliver(record, chat))
+        return outcomes
+
+    # -- planning --------------------------------------------------------------------------------
+
+    async def _plan(
+        self, chat: Chat, now: datetime, due: datetime, trigger: str, last: DigestRecord | None
+    ) -> DigestRecord | Outcome:
+        subscriptions = self._repo.subscriptions_for(chat.ref)
+        if not subscriptions:
+            return Outcome("no-subscriptions")
+        current = latest_announcement(now)
+        cycles = self._cycles(current, last)
+        if not cycles:
+            return self._nothing_new(chat, due, trigger, now)
+        topics = [t for s in subscriptions if (t := _topic(s.query)) is not None]
+        scored: dict[str, tuple[float, Listed]] = {}
+        for previous, announcement in cycles:
+            for topic in topics:
+                for key in self._supply.sources_for(topic):
+                    try:
+                        listed = await self._supply.listed(key, announcement, previous)
+                    except NotReady:
+                        if announcement == current:
+                            raise
+                        listed = []
+                    self._score(topic, listed, scored)
+        ranked = sorted(
+            (item for item in scored.values()
+             if not self._repo.was_delivered(chat.ref, item[1].paper.arxiv_id)),
+            key=lambda item: (-item[0], -item[1].paper.published.timestamp(), item[1].paper.arxiv_id),
+        )
+        items = [listed.paper.versioned_id for _, listed in ranked[: chat.max_papers]]
+        return self._repo.digests.start_digest(
+            chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=len(ranked),
+            trigger=trigger,
+        )
+
+    @staticmethod
+    def _cycles(current: datetime, last: DigestRecord | None) -> list[tuple[datetime, datetime]]:
+        """(previous, announcement) pairs not covered yet: the latest only for a first digest."""
+        if last is None:
+            return [(latest_announcement(current - timedelta(minutes=1)), current)]
+        covered = announcement_for_mailing(date.fromisoformat(last.cycle))
+        if covered is None or covered >= current:
+            return []
+        sequence = [covered, *announcements_between(covered, current)]
+        return list(zip(sequence, sequence[1:]))[-_MAX_CYCLES:]
+
+    @staticmethod
+    def _score(topic: Topic, listed: list[Listed], scored: dict[str, tuple[float, Listed]]) -> None:
+        for item in listed:
+            if item.announce_type in _SKIPPED_TYPES:
+                continue
+            p = item.paper
+            score = matches(topic, p.title, p.abstract, p.categories, p.authors)
+            if score > 0 and score > scored.get(p.arxiv_id, (0.0, item))[0]:
+                scored[p.arxiv_id] = (score, item)
+
+    def _nothing_new(self, chat: Chat, due: datetime, trigger: str, now: datetime) -> Outcome:
+        """No cycle since the last digest: on a weekend or holiday, maybe say so (once)."""
+        reason = quiet_reason(due.astimezone(ZoneInfo(chat.timezone)).date())
+        if reason and self._settings.notify_quiet_days and trigger == "schedule":
+            record = self._repo.digests.start_digest(
+                chat.ref, cycle=cycle_key(latest_announcement(now)), due_at=due, items=[],
+                matched=0, trigger=trigger,
+            )
+            return Outcome("quiet", record=record, detail=reason)
+        return Outcome("nothing-new", detail=reason or "")
+
+    # -- delivery --------------------------------------------------------------------------------
+
+    async def _deliver(self, record: DigestRecord, chat: Chat) -> Outcome:
+        platform = self.platforms.get(chat.ref.platform)
+        if platform is None:
+            log.error("no %s platform running; digest %s waits", chat.ref.platform, record.id)
+            return Outcome("failed", record=record, detail="platform not running")
+        pending = [v for v in record.items if not self._repo.was_delivered(chat.ref, _base(v))]
+        if not pending:
+            self._repo.digests.complete(record.id)
+            return Outcome("sent" if record.items else "nothing-new", record=record)
+        cards = await asyncio.gather(*(self._card(v, chat.language) for v in pending))
+        sent = 0
+        try:
+            if not record.header_sent:
+                await platform.send(chat.ref.chat_id, Reply.notice(self._header(record, chat)))
+                self._repo.digests.header_sent(record.id)
+            for card in cards:
+                if card is None:
+                    continue
+                await platform.send(chat.ref.chat_id, Reply((card,)))
+                self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
+                sent += 1
+        except ChatUnreachable as exc:
+            self._repo.deactivate_chat(chat.ref, exc.reason)
+            self._repo.digests.complete(record.id)
+            return Outcome("unreachable", sent=sent, record=record, detail=exc.reason)
+        self._repo.digests.complete(record.id)
+        log.info("digest %s: %d papers to %s", record.id, sent, chat.ref)
+        return Outcome("sent", sent=sent, record=record)
+
+    async def _card(self, versioned_id: str, language: str) -> PaperCard | None:
+        """The summarized card (once per paper and language); None if arXiv cannot give it."""
+        async with self._concurrency:
+            try:
+                return await self._summaries.card(parse_arxiv_id(versioned_id), language)
+            except PapersError:
+                log.exception("digest: could not prepare %s", versioned_id)
+                return None
+
+    def _header(self, record: DigestRecord, chat: Chat) -> str:
+        labels = [s.label for s in self._repo.subscriptions_for(chat.ref)]
+        day = date.fromisoformat(record.cycle).strftime("%a %d %b %Y")
+        count = len(record.items)
+        text = f"📬 arXiv digest for {day}: {count} new paper{'s' if count != 1 else ''} on " + ", ".join(labels) + "."
+        if record.matched > count:
+            more = record.matched - count
+            text += f"\n{more} more matched; raise the limit with /max to see more."
+        return text
+
+
+def _topic(query: str) -> Topic | None:
+    try:
+        return parse_topic(query)
+    except InvalidTopic:
+        log.warning("stored topic %r no longer parses; skipped", query)
+        return None
+
+
+def _base(versioned_id: str) -> str:
+    return parse_arxiv_id(versioned_id).base
+
+
+def quiet_note(reason: str) -> Notice:
+    """The optional note for a weekend or holiday without new papers."""
+    when = "on weekends" if reason == "weekend" else "on holidays"
+    return Notice(f"No new papers today: arXiv does not announce {when}.", Tone.INFO)

@@ -1,0 +1,36 @@
+"""/digest: the next digest, now. It counts: what it sends is not sent again."""
+
+from __future__ import annotations
+
+from bot.core.digest import Digests
+from bot.core.messages import Incoming, Reply, Tone
+
+_REPLIES = {
+    "nothing-new": "Nothing new since your last digest. arXiv announces new papers Sunday to "
+                   "Thursday at 20:00 US Eastern time.",
+    "no-subscriptions": "This chat has no subscriptions yet. Start with /subscribe <topic>, "
+                        "e.g. /subscribe cs.CV or /subscribe talking head generation.",
+    "not-ready": "arXiv has not published today's listing yet. Try again in a little while.",
+    "failed": "arXiv is not answering right now, so I could not build the digest. "
+              "Please try again in a few minutes.",
+}
+
+
+class DigestCommands:
+    """The /digest command, plugged into the dispatcher as a CommandGroup."""
+
+    names = frozenset({"digest"})
+
+    def __init__(self, digests: Digests) -> None:
+        self._digests = digests
+
+    async def handle(self, name: str, args: str, incoming: Incoming) -> Reply:
+        """Send the digest through the chat's platform; answer only when there is nothing to send."""
+        outcome = await self._digests.run(incoming.chat, trigger="command")
+        if outcome.status == "sent":
+            return Reply(())
+        text = _REPLIES.get(outcome.status)
+        if text is None:
+            return Reply(())
+        tone = Tone.ERROR if outcome.status == "failed" else Tone.INFO
+        return Reply.notice(text, tone)
