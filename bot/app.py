@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TextIO
 
 from bot.core.chat_commands import ChatCommands
@@ -45,10 +45,19 @@ class Services:
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """Open storage, arXiv and the summarizer; close them in reverse order on exit."""
+async def open_services(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[Services]:
+    """Open storage, arXiv and the summarizer; close them in reverse order on exit.
+
+    ``clock`` replaces the wall clock of digests (tests drive days and time zones with it).
+    """
     summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
-    repo = Repository.open(settings.storage.path)
+    repo = (
+        Repository.open(settings.storage.path, clock=clock)
+        if clock is not None
+        else Repository.open(settings.storage.path)
+    )
     source = ArxivSource(settings.arxiv)
     feed = ArxivFeed(settings.arxiv)
     try:
@@ -71,6 +80,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         digests = Digests(
             repo, supply, summaries, settings=settings.digest,
             concurrency=settings.summarizer.concurrency,
+            **({"clock": clock} if clock is not None else {}),
         )
         commands = Commands(
             summaries, repo, default_language=language, limits=limits,

@@ -9,9 +9,9 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 import arxiv
@@ -22,7 +22,7 @@ from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.models import ArxivId, Paper
 
-__all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer"]
+__all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "run_on_arxiv_thread"]
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,17 @@ _NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spe
 _SHORT_ID_RE = re.compile(r"(?P<base>.+?)v(?P<version>\d+)")
 
 # arXiv's terms: "limit requests to a single connection at a time" for all machines under your
-# control. Every ArxivSource in the process runs its blocking work on this one thread.
+# control. Every arXiv client of the process (ArxivSource, ArxivFeed) runs its blocking work on
+# this one thread.
 _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv")
+
+_T = TypeVar("_T")
+
+
+async def run_on_arxiv_thread(fn: Callable[..., _T], *args: Any) -> _T:
+    """Run blocking arXiv I/O on the process's one arXiv thread, so that every client of arXiv
+    (API, feeds) keeps to a single connection at a time."""
+    return await asyncio.get_running_loop().run_in_executor(_WORKER, fn, *args)
 
 
 class Pacer:

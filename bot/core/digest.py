@@ -20,7 +20,7 @@ from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
 from bot.core.summaries import PaperSummaries
 from bot.platforms.base import ChatUnreachable, Platform
 from config.settings import DigestSettings
-from papers.calendar import (
+from papers.announcements import (
     announcement_for_mailing,
     announcements_between,
     latest_announcement,

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from papers.calendar import ARXIV_TZ, mailing_date
+from papers.announcements import ARXIV_TZ, mailing_date
 from papers.feed import ArxivFeed
 from papers.models import Paper
 from papers.query import Topic, to_arxiv_query
@@ -86,32 +86,41 @@ class PaperSupply:
             if stored is None:
                 if key.startswith("feed:"):
                     stored = await self._fetch_feed(key, date.fromisoformat(cycle))
+                    if stored is None:  # that mailing has left the feed: search the API for it
+                        query = f"cat:{key.removeprefix('feed:')}"
+                        stored = await self._search(key, query, cycle, announcement, previous)
                 else:
-                    stored = await self._fetch_query(key, cycle, announcement, previous)
+                    query = key.removeprefix("query:")
+                    stored = await self._search(key, query, cycle, announcement, previous)
         return [listed for vid, kind in stored if (listed := self._hydrate(vid, kind))]
 
-    async def _fetch_feed(self, key: str, mailing: date) -> list[tuple[str, str]]:
+    async def _fetch_feed(self, key: str, mailing: date) -> list[tuple[str, str]] | None:
+        """The feed's entries for ``mailing``; None when the feed has moved past it (or is in its
+        weekend/holiday silence), NotReady when it has not reached it yet."""
         listing = await self._feed.listing([key.removeprefix("feed:")])
         self.requests += 1
-        if listing.announced is None or listing.announced < mailing:
+        if listing.announced is not None and listing.announced < mailing:
             raise NotReady(f"{key} does not list the {mailing} mailing yet")
+        if listing.announced is None:
+            return None
         entries = []
         for entry in listing.entries:
             self._repo.save_paper(entry.paper)
             entries.append((entry.paper.versioned_id, entry.announce_type))
         self._repo.digests.save_listing(key, listing.announced.isoformat(), entries)
-        if listing.announced > mailing:  # an older cycle the process missed: gone from the feed
-            log.warning("%s: the %s mailing is no longer in the feed", key, mailing)
-            return []
+        if listing.announced > mailing:
+            log.info("%s: the %s mailing is no longer in the feed", key, mailing)
+            return None
         return entries
 
-    async def _fetch_query(
-        self, key: str, cycle: str, announcement: datetime, previous: datetime
+    async def _search(
+        self, key: str, query: str, cycle: str, announcement: datetime, previous: datetime
     ) -> list[tuple[str, str]]:
+        """One API search over the cycle's submission window, stored under ``key``."""
         start, end = submission_window(announcement, previous)
         window = f"submittedDate:[{_stamp(start)} TO {_stamp(end)}]"
         papers = await self._source.search(
-            f"({key.removeprefix('query:')}) AND {window}", max_results=self._max_query_results
+            f"({query}) AND {window}", max_results=self._max_query_results
         )
         self.requests += 1
         entries = []

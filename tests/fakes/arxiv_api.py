@@ -16,6 +16,11 @@ and the PDFs in tests/fixtures/pdfs. Behaviour that matters is arXiv's: unversio
 to the latest version, unknown ids are simply absent, a malformed id is HTTP 400 with an error
 entry, ``totalResults`` counts every match and ``start``/``max_results`` page through them.
 Search is a simple case-insensitive match (see ``SearchQuery``), not arXiv's ranking.
+
+It also serves the daily listings of rss.arxiv.org at ``/atom/<cat>+<cat>`` (``feed_url``; see
+tests/fakes/arxiv_rss.py for the shape): ``set_listing(...)`` with entries from ``feed_entry``,
+``set_quiet()`` for a weekend or holiday (the default), HTTP 400 "Feed error for query" for an
+unknown category. ``fail_next``/``slow_next``/``hang_next`` take ``path="/atom/"`` for the feed.
 """
 
 from __future__ import annotations
@@ -26,9 +31,9 @@ import textwrap
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -46,6 +51,7 @@ from tests.fakes.arxiv_feeds import (
     error_feed,
     sort_entries,
 )
+from tests.fakes.arxiv_rss import FEED_CONTENT_TYPE, FeedListings, ListingEntry
 
 __all__ = [
     "DAWN_ABSTRACT",
@@ -139,6 +145,7 @@ class ArxivFake:
         """Seconds every /api/query answer waits before it is sent (a slow arXiv)."""
         self.hang_s = 60.0
         """How long a hanging request blocks at most (released early when the fake stops)."""
+        self._feeds = FeedListings()
         if fixtures:
             for path in sorted(API_FIXTURES.glob("*.xml")):
                 for xml in ENTRY_RE.findall(path.read_text(encoding="utf-8")):
@@ -197,6 +204,11 @@ class ArxivFake:
         return self.base_url + "/api/query"
 
     @property
+    def feed_url(self) -> str:
+        """For ``ArxivSettings.feed_url``: ``http://127.0.0.1:PORT/atom/`` (append categories)."""
+        return self.base_url + "/atom/"
+
+    @property
     def pdf_url(self) -> str:
         """For ``ArxivSettings.pdf_url``: ``http://127.0.0.1:PORT/pdf/`` (append a versioned id)."""
         return self.base_url + "/pdf/"
@@ -240,6 +252,22 @@ class ArxivFake:
                 )
             )
         )
+
+    def set_listing(
+        self,
+        categories: str | Sequence[str],
+        announced: date,
+        entries: Iterable[ListingEntry] = (),
+    ) -> None:
+        """Serve ``entries`` (from ``feed_entry``) in the feed of these categories or archives as
+        the mailing of ``announced``. A request for several categories merges their listings,
+        each paper once; a paper whose primary category is not requested shows as a cross-list.
+        """
+        self._feeds.set_listing(categories, announced, entries)
+
+    def set_quiet(self) -> None:
+        """A weekend or holiday: every feed is empty, as it is before any ``set_listing``."""
+        self._feeds.set_quiet()
 
     def add_pdf(self, versioned_id: str, data: bytes) -> None:
         """Serve ``data`` at ``/pdf/<versioned_id>`` (old-style ids: use ``_`` for ``/``)."""
@@ -288,6 +316,11 @@ class ArxivFake:
     def query_requests(self) -> list[FakeRequest]:
         """Only the /api/query requests."""
         return [r for r in self.requests if r.path == "/api/query"]
+
+    @property
+    def feed_requests(self) -> list[FakeRequest]:
+        """Only the feed requests (``/atom/...`` and ``/rss/...``)."""
+        return [r for r in self.requests if r.path.startswith(("/atom/", "/rss/"))]
 
     def clear_requests(self) -> None:
         """Forget the request log (e.g. after a warm-up request)."""
@@ -408,6 +441,9 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
             elif url.path == "/api/query":
                 status, body = fake._answer_query(params, script)
                 self._send(status, body, "application/atom+xml; charset=utf-8")
+            elif url.path.startswith("/atom/"):
+                status, body = fake._feeds.answer(url.path)
+                self._send(status, body, FEED_CONTENT_TYPE)
             elif url.path.startswith("/pdf/") and (pdf := fake._pdf(url.path)) is not None:
                 self._send(200, pdf, "application/pdf")
             else:
