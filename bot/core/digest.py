@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
 from bot.core.summaries import PaperSummaries
 from bot.platforms.base import ChatUnreachable, Platform
@@ -214,9 +214,13 @@ class Digests:
             if not record.header_sent:
                 await platform.send(chat.ref.chat_id, Reply.notice(self._header(record, chat)))
                 self._repo.digests.header_sent(record.id)
-            for card in cards:
-                if card is None:
-                    continue
+            ready = [card for card in cards if card is not None]
+            if chat.compact and ready:
+                await platform.send(chat.ref.chat_id, Reply((PaperList(tuple(ready)),)))
+                for card in ready:
+                    self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
+                sent = len(ready)
+            for card in [] if chat.compact else ready:
                 await platform.send(chat.ref.chat_id, Reply((card,)))
                 self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
                 sent += 1

@@ -9,7 +9,7 @@ from papers.models import Paper
 from storage.models import ChatRef
 from summarizer.schema import Summary
 
-__all__ = ["ChatRef", "Incoming", "Notice", "PaperCard", "Reply", "Tone"]
+__all__ = ["ChatRef", "Incoming", "Notice", "PaperCard", "PaperList", "Reply", "Tone"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +51,17 @@ class PaperCard:
 
 
 @dataclass(frozen=True, slots=True)
+class PaperList:
+    """A compact digest: one line per paper (title and one-line summary), each expandable."""
+
+    cards: tuple[PaperCard, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the core answers to one Incoming: notices and paper cards, in order."""
 
-    items: tuple[Notice | PaperCard, ...] = field(default_factory=tuple)
+    items: tuple[Notice | PaperCard | PaperList, ...] = field(default_factory=tuple)
 
     @classmethod
     def notice(cls, text: str, tone: Tone = Tone.INFO) -> Reply:

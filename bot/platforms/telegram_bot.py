@@ -24,6 +24,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackQueryHandler,
     ChatMemberHandler,
     ContextTypes,
     MessageHandler,
@@ -33,7 +34,7 @@ from telegram.ext import (
 from bot.core.commands import Commands, parse_command
 from bot.core.messages import ChatRef, Incoming, Reply, Tone
 from bot.platforms.base import ChatUnreachable
-from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
+from bot.render.telegram_html import EXPAND_PREFIX, TelegramMessage, render_reply, visible_text
 from config.settings import TelegramSettings
 from storage.repository import Repository
 
@@ -98,6 +99,7 @@ class TelegramPlatform:
         )
         app.add_handler(ChatMemberHandler(self._on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
+        app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.UpdateType.EDITED,
                                        self._on_message))
         app.add_error_handler(self._on_error)
@@ -309,6 +311,30 @@ class TelegramPlatform:
         if chat is not None and not chat.active:
             self._repo.update_chat(ref, active=True)
             log.info("telegram chat %s is back; reactivated", ref.chat_id)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button of a compact digest: answer with that paper's full card (from the cache)."""
+        query = update.callback_query
+        if query is None:
+            return
+        data = query.data or ""
+        message = query.message
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        if not data.startswith(EXPAND_PREFIX) or message is None:
+            return
+        chat = message.chat
+        incoming = Incoming(
+            chat=ChatRef(PLATFORM, str(chat.id)),
+            user_id=str(query.from_user.id),
+            text=f"/summarize {data.removeprefix(EXPAND_PREFIX)}",
+            is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+            user_name=query.from_user.username or query.from_user.first_name,
+        )
+        reply = await self._commands.handle(incoming)
+        if reply is not None and reply.items:
+            with contextlib.suppress(ChatUnreachable):
+                await self.send(str(chat.id), reply, reply_to=message.message_id)
 
     async def _on_member_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.render.outline import outline
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -55,10 +55,22 @@ def render_notice(notice: Notice) -> str:
     return "> " + escape(notice.text).replace("\n", "\n> ")
 
 
+def render_list(papers: PaperList) -> str:
+    """A compact digest as a numbered list: linked title, then the one-line summary."""
+    return "\n".join(
+        f"{i}. [{escape(c.paper.title)}]({c.paper.abs_url}): {escape(c.summary.tldr)}"
+        for i, c in enumerate(papers.cards, 1)
+    )
+
+
 def render_reply(reply: Reply) -> str:
     """A whole reply as one Markdown document."""
-    parts = [
-        render_card(item) if isinstance(item, PaperCard) else render_notice(item)
-        for item in reply.items
-    ]
+    parts = []
+    for item in reply.items:
+        if isinstance(item, PaperCard):
+            parts.append(render_card(item))
+        elif isinstance(item, PaperList):
+            parts.append(render_list(item))
+        else:
+            parts.append(render_notice(item))
     return "\n\n".join(parts) + "\n"

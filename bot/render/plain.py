@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.render.outline import outline
 
 _WIDTH = 100
@@ -41,10 +41,25 @@ def render_notice(notice: Notice) -> str:
     return prefix + notice.text
 
 
+def render_list(papers: PaperList) -> str:
+    """A compact digest: numbered titles with their one-line summaries and links."""
+    lines = []
+    for i, card in enumerate(papers.cards, 1):
+        lines.append(_wrap(f"{i}. {card.paper.title}"))
+        lines.append(_wrap(card.summary.tldr, "   "))
+        lines.append(f"   {card.paper.abs_url}")
+    lines.append("(/summarize <id> shows any of them in full)")
+    return "\n".join(lines)
+
+
 def render_reply(reply: Reply) -> str:
     """A whole reply: its items separated by blank lines."""
-    parts = [
-        render_card(item) if isinstance(item, PaperCard) else render_notice(item)
-        for item in reply.items
-    ]
+    parts = []
+    for item in reply.items:
+        if isinstance(item, PaperCard):
+            parts.append(render_card(item))
+        elif isinstance(item, PaperList):
+            parts.append(render_list(item))
+        else:
+            parts.append(render_notice(item))
     return "\n\n".join(parts)

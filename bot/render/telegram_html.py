@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.core.messages import Notice, PaperCard, Reply, Tone
+from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.render.outline import CardOutline, Section, outline
 from bot.render.split import HTML, split_blocks
 
@@ -149,18 +149,41 @@ def render_notice(notice: Notice) -> str:
 def render_reply(reply: Reply, *, limit: int = MAX_TEXT_LENGTH) -> list[TelegramMessage]:
     """A whole reply: notices share messages with the card that follows them; each card starts
     a new message and carries its own buttons."""
-    units: list[tuple[list[str], PaperCard | None]] = [([], None)]
+    units: list[tuple[list[str], PaperCard | PaperList | None]] = [([], None)]
     for item in reply.items:
-        if isinstance(item, PaperCard):
+        if isinstance(item, PaperCard | PaperList):
             if units[-1][1] is not None:
                 units.append(([], None))
-            units[-1] = (units[-1][0] + card_blocks(item), item)
+            blocks = card_blocks(item) if isinstance(item, PaperCard) else list_blocks(item)
+            units[-1] = (units[-1][0] + blocks, item)
         elif item.text.strip():
             units[-1][0].append(render_notice(item))
     messages: list[TelegramMessage] = []
-    for blocks, card in units:
+    for blocks, owner in units:
         texts = split_blocks(blocks, limit, visible_length, syntax=HTML)
         messages += [TelegramMessage(text) for text in texts]
-        if card is not None and texts:
-            messages[-1] = TelegramMessage(texts[-1], card_buttons(card))
+        if owner is not None and texts:
+            buttons = card_buttons(owner) if isinstance(owner, PaperCard) else list_buttons(owner)
+            messages[-1] = TelegramMessage(texts[-1], buttons)
     return messages
+
+
+EXPAND_PREFIX = "expand:"
+
+
+def list_blocks(papers: PaperList) -> list[str]:
+    """A compact digest: per paper its number, linked title and one-line summary."""
+    return [
+        f'<b>{i}.</b> <a href="{_attr(c.paper.abs_url)}">{escape(_oneline(c.paper.title))}</a>\n'
+        f"{escape(c.summary.tldr.strip())}"
+        for i, c in enumerate(papers.cards, 1)
+    ]
+
+
+def list_buttons(papers: PaperList) -> tuple[tuple[Button, ...], ...]:
+    """Numbered buttons (five a row) that expand a paper of the list into its full card."""
+    buttons = [
+        Button(str(i), callback_data=EXPAND_PREFIX + c.paper.versioned_id)
+        for i, c in enumerate(papers.cards, 1)
+    ]
+    return tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))

@@ -330,3 +330,26 @@ async def test_scheduler_builds_one_job_per_chat_at_its_local_time(
         assert p.scheduler.next_run(berlin) is None
         run_t = p.scheduler.next_run(tokyo)
         assert run_t is not None and run_t.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "21:15"
+
+
+async def test_compact_digest_is_one_list_with_expand_buttons(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """/compact on: header + one numbered list; pressing "2" sends that paper's full card."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(1300, "cs.CV")
+        p.services.repo.update_chat(ref, compact=True)
+        assert (await p.run_due(ref)).sent == 3
+        header, listing = tg.sent_to(1300)
+        assert listing.visible.startswith("1. Paper 2611.1")
+        buttons = [b for row in listing.buttons for b in row]
+        assert [b["text"] for b in buttons] == ["1", "2", "3"]
+        calls_before = len(gemini.requests)
+        tg.callback_query(1300, listing.message_id, buttons[1]["callback_data"], user_id=1300)
+        [*_, card] = await tg.wait_for_messages(3, chat_id=1300)
+    second_title = listing.visible.split("\n\n")[1].split("\n")[0].removeprefix("2. ")
+    assert second_title.startswith("Paper 2611.1")
+    assert card.visible.startswith(second_title) and "Key takeaways" in card.visible
+    assert len(gemini.requests) == calls_before  # served from the cache
+    assert tg.calls("answerCallbackQuery")
