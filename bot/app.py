@@ -16,8 +16,8 @@ from bot.core.commands import Commands, Limits
 from bot.core.digest import Digests
 from bot.core.digest_commands import DigestCommands
 from bot.core.scheduler import DigestScheduler
-from bot.core.supply import PaperSupply
 from bot.core.summaries import PaperSummaries
+from bot.core.supply import PaperSupply
 from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform
 from bot.platforms.telegram_bot import TelegramPlatform

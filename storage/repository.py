@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from papers.models import Paper
 from storage import rows
+from storage.digests import DigestStore
 from storage.errors import (
     ChatNotFound,
     InvalidSetting,
@@ -31,7 +32,6 @@ from storage.errors import (
     StorageError,
     WrongThread,
 )
-from storage.digests import DigestStore
 from storage.migrations import migrations
 from storage.models import SUBSCRIPTION_KINDS, Chat, ChatRef, Subscription
 from summarizer.schema import Summary

@@ -16,8 +16,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
-from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
 from bot.core.summaries import PaperSummaries
+from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
 from bot.platforms.base import ChatUnreachable, Platform
 from config.settings import DigestSettings
 from papers.announcements import (
@@ -174,7 +174,7 @@ class Digests:
         if covered is None or covered >= current:
             return []
         sequence = [covered, *announcements_between(covered, current)]
-        return list(zip(sequence, sequence[1:]))[-_MAX_CYCLES:]
+        return list(zip(sequence, sequence[1:], strict=False))[-_MAX_CYCLES:]
 
     @staticmethod
     def _score(topic: Topic, listed: list[Listed], scored: dict[str, tuple[float, Listed]]) -> None:

@@ -19,7 +19,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -151,7 +158,7 @@ class TelegramPlatform:
         attempts = self._settings.send_retries + 1
         for attempt in range(attempts):
             try:
-                await self._paced(chat_id, lambda: self._post(chat_id, message, reply_to))
+                await self._paced(chat_id, lambda c=chat_id, r=reply_to: self._post(c, message, r))
                 return chat_id
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
@@ -166,7 +173,7 @@ class TelegramPlatform:
                 if "parse entities" in text or "too long" in text:
                     # Our renderer is meant to prevent this; never lose the message over it.
                     log.error("Telegram rejected our HTML (%s); resending as plain text", exc)
-                    await self._paced(chat_id, lambda: self._post_plain(chat_id, message))
+                    await self._paced(chat_id, lambda c=chat_id: self._post_plain(c, message))
                     return chat_id
                 if "message to be replied not found" in text and reply_to is not None:
                     reply_to = None
