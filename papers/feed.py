@@ -29,7 +29,8 @@ from papers.categories import ARCHIVES_WITH_SUBJECTS, canonical_category
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable
 from papers.models import Paper
-from papers.source import DEFAULT_PACER, Pacer, run_on_arxiv_thread
+from papers.retry import RETRY_STATUSES, with_retries
+from papers.source import DEFAULT_PACER, Pacer, retry_policy, run_on_arxiv_thread
 
 __all__ = [
     "ANNOUNCE_TYPES",
@@ -54,8 +55,6 @@ _NS = {
 }
 _FEED_TAG = "{http://www.w3.org/2005/Atom}feed"
 _FEED_ERROR = "Feed error for query"
-_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_MAX_BACKOFF_S = 30.0
 _CATEGORY_RE = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?")
 _VERSIONED_ID_RE = re.compile(
     r"(?P<base>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})v(?P<version>[1-9]\d*)"
@@ -133,8 +132,7 @@ class ArxivFeed:
         self._settings = settings
         self._pacer = pacer or DEFAULT_PACER
         self._session = requests.Session()
-        # Queueing behind other arXiv requests, pacing, connect and read timeouts (as ArxivSource).
-        self._attempt_timeout_s = 2 * settings.timeout_s + 2 * settings.min_interval_s + 1.0
+        self._attempt_timeout_s = retry_policy(settings).attempt_timeout_s
         self._closed = False
 
     async def __aenter__(self) -> Self:
@@ -153,35 +151,15 @@ class ArxivFeed:
         if self._closed:
             raise ArxivUnavailable("the arXiv feed reader is closed")
         url = self._settings.feed_url + "+".join(wanted)
-        what = "+".join(wanted)
-        attempts = self._settings.retries + 1
-        backoff = max(self._settings.min_interval_s, 0.1)
-        reason = "no attempt made"
-        for attempt in range(1, attempts + 1):
-            job = run_on_arxiv_thread(self._attempt, url, wanted)
-            try:
-                return await asyncio.wait_for(job, self._attempt_timeout_s)
-            except ArxivBadRequest:
-                raise
-            except Exception as exc:  # sorted into transient or not just below
-                reason = self._describe(exc)
-                if not _is_transient(exc):
-                    raise ArxivUnavailable(f"arXiv feed {what} failed: {reason}") from exc
-                wait = max(backoff, getattr(exc, "retry_after_s", None) or 0.0)
-            if attempt == attempts:
-                break
-            wait = min(wait, _MAX_BACKOFF_S)
-            log.warning(
-                "arXiv feed %s failed (%s); retry %d of %d in %.2f s",
-                what,
-                reason,
-                attempt,
-                attempts - 1,
-                wait,
-            )
-            await asyncio.sleep(wait)
-            backoff = min(backoff * 2, _MAX_BACKOFF_S)
-        raise ArxivUnavailable(f"arXiv's feed is not answering: {reason} ({attempts} attempts)")
+        return await with_retries(
+            f"feed {'+'.join(wanted)}",
+            lambda: run_on_arxiv_thread(self._attempt, url, wanted),
+            retry_policy(self._settings),
+            final=(ArxivBadRequest,),
+            transient=_is_transient,
+            describe=self._describe,
+            logger=log,
+        )
 
     async def aclose(self) -> None:
         """Release the HTTP connection pool; later calls raise ArxivUnavailable."""
@@ -217,7 +195,7 @@ class ArxivFeed:
 def _is_transient(exc: BaseException) -> bool:
     """Worth another try: 5xx/429/408, timeouts, dropped connections, a garbled reply."""
     if isinstance(exc, _HTTPStatus):
-        return exc.status in _RETRY_STATUSES
+        return exc.status in RETRY_STATUSES
     return isinstance(
         exc,
         (

@@ -21,6 +21,7 @@ from config.settings import ArxivSettings
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.models import ArxivId, Paper
+from papers.retry import RETRY_STATUSES, RetryPolicy, with_retries
 
 __all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "run_on_arxiv_thread"]
 
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 
 ID_LIST_CHUNK = 20  # ids per id_list look-up
 _MAX_PAGE_SIZE = 2000  # arXiv serves at most 2000 results per request
-_MAX_BACKOFF_S = 30.0
-_RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
 _SHORT_ID_RE = re.compile(r"(?P<base>.+?)v(?P<version>\d+)")
 
@@ -157,6 +156,7 @@ class ArxivSource:
         # A generous bound on one attempt (queueing behind another request, pacing, connect and
         # read timeouts); the requests timeout normally fires first.
         self._attempt_timeout_s = 2 * settings.timeout_s + 2 * settings.min_interval_s + 1.0
+        self._policy = retry_policy(settings)
         self._closed = False
 
     async def __aenter__(self) -> Self:
@@ -218,32 +218,15 @@ class ArxivSource:
         if self._closed:
             raise ArxivUnavailable("the arXiv source is closed")
         loop = asyncio.get_running_loop()
-        attempts = self._settings.retries + 1
-        reason = "no attempt made"
-        backoff = max(self._settings.min_interval_s, 0.1)
-        for attempt in range(1, attempts + 1):
-            job = loop.run_in_executor(_WORKER, self._fetch, search, page_size)
-            try:
-                return await asyncio.wait_for(job, self._attempt_timeout_s)
-            except (ArxivBadRequest, PaperNotFound):
-                raise
-            except Exception as exc:  # sorted into transient or not just below
-                reason = self._describe(exc)
-                if not _is_transient(exc):
-                    raise ArxivUnavailable(f"arXiv {what} failed: {reason}") from exc
-            if attempt == attempts:
-                break
-            log.warning(
-                "arXiv %s failed (%s); retry %d of %d in %.2f s",
-                what,
-                reason,
-                attempt,
-                attempts - 1,
-                backoff,
-            )
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, _MAX_BACKOFF_S)
-        raise ArxivUnavailable(f"arXiv is not answering: {reason} ({attempts} attempts)")
+        return await with_retries(
+            what,
+            lambda: loop.run_in_executor(_WORKER, self._fetch, search, page_size),
+            self._policy,
+            final=(ArxivBadRequest, PaperNotFound),
+            transient=_is_transient,
+            describe=self._describe,
+            logger=log,
+        )
 
     def _fetch(self, search: arxiv.Search, page_size: int) -> list[Paper]:
         """Blocking: runs on the arXiv thread only, so the client may be reconfigured per call."""
@@ -275,10 +258,19 @@ class ArxivSource:
         return type(exc).__name__
 
 
+def retry_policy(settings: ArxivSettings) -> RetryPolicy:
+    """Retries from settings; one attempt is bounded by queueing, pacing and both timeouts."""
+    return RetryPolicy(
+        attempts=settings.retries + 1,
+        first_backoff_s=max(settings.min_interval_s, 0.1),
+        attempt_timeout_s=2 * settings.timeout_s + 2 * settings.min_interval_s + 1.0,
+    )
+
+
 def _is_transient(exc: BaseException) -> bool:
     """Worth another try: 5xx/429, timeouts, dropped connections, arXiv's empty-page glitch."""
     if isinstance(exc, arxiv.HTTPError):
-        return exc.status in _RETRY_STATUSES
+        return exc.status in RETRY_STATUSES
     return isinstance(
         exc,
         (

@@ -1,0 +1,60 @@
+"""The one retry loop of all arXiv traffic: bounded attempts, exponential backoff, clear errors."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from papers.errors import ArxivUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_S = 30.0
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how patiently one arXiv request is tried."""
+
+    attempts: int  # 1 = no retry
+    first_backoff_s: float
+    attempt_timeout_s: float  # the overall bound of one attempt (queueing, pacing, I/O)
+
+
+async def with_retries(
+    what: str,
+    attempt: Callable[[], Awaitable[_T]],
+    policy: RetryPolicy,
+    *,
+    final: tuple[type[BaseException], ...],
+    transient: Callable[[BaseException], bool],
+    describe: Callable[[BaseException], str],
+    logger: logging.Logger = log,
+) -> _T:
+    """Run ``attempt`` until it succeeds; ``final`` errors pass through at once, transient ones
+    are retried with backoff (honouring a ``retry_after_s`` the error carries), anything else and
+    exhausted retries become ArxivUnavailable with a reason that names no URL."""
+    backoff = policy.first_backoff_s
+    reason = "no attempt made"
+    for number in range(1, policy.attempts + 1):
+        try:
+            return await asyncio.wait_for(attempt(), policy.attempt_timeout_s)
+        except final:
+            raise
+        except Exception as exc:  # sorted into transient or not just below
+            reason = describe(exc)
+            if not transient(exc):
+                raise ArxivUnavailable(f"arXiv {what} failed: {reason}") from exc
+            wait = min(max(backoff, getattr(exc, "retry_after_s", None) or 0.0), MAX_BACKOFF_S)
+        if number == policy.attempts:
+            break
+        logger.warning("arXiv %s failed (%s); retry %d of %d in %.2f s",
+                    what, reason, number, policy.attempts - 1, wait)
+        await asyncio.sleep(wait)
+        backoff = min(backoff * 2, MAX_BACKOFF_S)
+    raise ArxivUnavailable(f"arXiv {what} is not answering: {reason} ({policy.attempts} attempts)")
