@@ -117,6 +117,18 @@ class Digests:
                 return Outcome("unreachable", detail=exc.reason)
         return outcome
 
+    async def notify(self, ref: ChatRef, text: str) -> None:
+        """Tell a chat something about its digests (never raises: it is a courtesy)."""
+        platform = self.platforms.get(ref.platform)
+        if platform is None:
+            return
+        try:
+            await platform.send(ref.chat_id, Reply.notice(text, Tone.WARNING))
+        except ChatUnreachable as exc:
+            self._repo.deactivate_chat(ref, exc.reason)
+        except Exception:
+            log.exception("could not notify %s", ref)
+
     async def resume_incomplete(self) -> list[Outcome]:
         """Finish digests a crash or stop interrupted (start-up)."""
         outcomes = []

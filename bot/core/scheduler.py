@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 _PREFIX = "digest:"
 _RETRYABLE = frozenset({"not-ready", "failed"})
+GAVE_UP = (
+    "Today's digest could not be put together: arXiv did not answer for hours. "
+    "Its papers will come with the next digest, or now with /digest once arXiv is back."
+)
 
 
 def _now() -> datetime:
@@ -67,6 +71,7 @@ class DigestScheduler:
         self._reconcile_every_s = reconcile_every_s
         self._scheduler: AsyncIOScheduler | None = None
         self._startup: asyncio.Task[None] | None = None
+        self._startup_tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         """Start inside the running loop: build jobs, then catch up on anything missed."""
@@ -160,7 +165,11 @@ class DigestScheduler:
         at = self._clock() + timedelta(seconds=self._settings.retry_after_s)
         if self._scheduler is None or at - due > timedelta(seconds=self._settings.grace_period_s):
             log.warning("digest for %s gave up (%s: %s)", ref, outcome.status, outcome.detail)
+            self._startup_tasks.add(task := asyncio.create_task(self._digests.notify(ref, GAVE_UP)))
+            task.add_done_callback(self._startup_tasks.discard)
             return
         log.info("digest for %s %s (%s); retrying at %s", ref, outcome.status, outcome.detail, at)
-        self._scheduler.add_job(self._run, DateTrigger(run_date=at), args=[ref, "schedule", due],
+        # APScheduler runs on the wall clock: schedule the same delay from real now.
+        run_at = datetime.now(UTC) + timedelta(seconds=self._settings.retry_after_s)
+        self._scheduler.add_job(self._run, DateTrigger(run_date=run_at), args=[ref, "schedule", due],
                                 id=f"retry:{ref.platform}:{ref.chat_id}", replace_existing=True)

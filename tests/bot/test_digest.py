@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -353,3 +353,44 @@ async def test_compact_digest_is_one_list_with_expand_buttons(
     assert card.visible.startswith(second_title) and "Key takeaways" in card.visible
     assert len(gemini.requests) == calls_before  # served from the cache
     assert tg.calls("answerCallbackQuery")
+
+
+async def test_arxiv_down_is_retried_later_then_delivered(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """The feed failing at delivery time: nothing half-done is sent, a retry is scheduled, and
+    the retry delivers the whole digest."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    clock = Clock(datetime(2026, 11, 16, 12, 0, tzinfo=BERLIN))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini, retry_after_s=600), clock) as p:
+        p.chat(1400, "cs.CV")
+        clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
+        arxiv_server.fail_next(2, status=503, path="/atom/")  # both attempts of the first try
+        p.scheduler.start()
+        await asyncio.sleep(0)  # let the start-up catch-up run
+        await p.scheduler._startup  # type: ignore[misc]
+        assert tg.sent_to(1400) == []
+        retry = p.scheduler._scheduler.get_job("retry:telegram:1400")  # type: ignore[union-attr]
+        assert retry is not None
+        delay = retry.trigger.run_date - datetime.now(UTC)
+        assert timedelta(seconds=590) < delay <= timedelta(seconds=600)
+        clock.set(datetime(2026, 11, 17, 8, 15, tzinfo=BERLIN))
+        await retry.func(*retry.args)
+    assert len(_texts(tg, 1400)) == 3
+
+
+async def test_giving_up_tells_the_chat(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """When arXiv stays down past the grace period, the chat is told instead of left in silence."""
+    clock = Clock(datetime(2026, 11, 16, 12, 0, tzinfo=BERLIN))
+    settings = make_settings(tmp_path, tg, arxiv_server, gemini, retry_after_s=600, grace_period_s=360)
+    async with Process(settings, clock) as p:
+        p.chat(1500, "cs.CV")
+        clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
+        arxiv_server.fail_next(10, status=503, path="/atom/")
+        p.scheduler.start()
+        await asyncio.sleep(0)
+        await p.scheduler._startup  # type: ignore[misc]
+        [note] = await tg.wait_for_messages(1, chat_id=1500)
+    assert note.visible.startswith("Today's digest could not be put together")
