@@ -384,3 +384,33 @@ async def test_slow_summary_shows_typing(tmp_path: Path, tg: TelegramFake, arxiv
     actions = tg.calls("sendChatAction")
     assert actions and actions[0].form["action"] == "typing"
     assert actions[0].time < tg.calls("sendMessage")[-1].time
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("/help", "/subscribe <topic>"),
+        ("/subscribe", "For example:"),
+        ("/subscribe cs.CV -survey", "Subscribed to “cs.CV -survey”"),
+        ("/subscribe cat:cs.CV AND (abs:avatar", "never closed"),
+        ("/unsubscribe 9", "nothing to remove"),
+        ("/time 7:30pm", "19:30"),
+        ("/time 25:99", "/time"),
+        ("/timezone Europe/Berlin", "Europe/Berlin"),
+        ("/timezone Mars/Olympus", "I don't know the time zone"),
+        ("/lang zh", "Chinese"),
+        ("/max 5", "5"),
+        ("/max 0", "from 1 to 50"),
+        ("/pause", "/resume"),
+        ("/resume", "already on"),
+        ("/links off", "off"),
+        ("/compact on", "compact"),
+        ("/list", "Settings:"),
+        ("/digest", "no subscriptions yet"),
+    ],
+)
+async def test_every_command_answers_in_telegram(bot: Bot, tg: TelegramFake, command: str, expected: str) -> None:
+    """Each command of the menu, typed in a private chat, gets a reply that says what happened."""
+    tg.user_message(USER, command)
+    [reply] = await tg.wait_for_messages(1, chat_id=USER)
+    assert expected.lower() in reply.visible.lower(), reply.visible
