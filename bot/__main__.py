@@ -1,4 +1,8 @@
-"""The ``paperboy`` command: run the bot, or summarize one paper and exit."""
+"""The ``paperboy`` command: run the bot, summarize one paper, or print one topic's digest.
+
+Exit codes: 0 done (also a weekend or holiday without papers), 1 arXiv unreachable or not
+ready yet, 2 bad input (config, id, topic, date), 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,27 @@ import argparse
 import asyncio
 import json
 import logging
+import re
+import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TextIO
 
 from bot.app import open_services, run
+from bot.core.messages import Reply
+from bot.core.supply import NotReady, PaperSupply
+from bot.core.topic_digest import (
+    DEFAULT_MAX_PAPERS,
+    MailingNotOut,
+    TopicDigest,
+    TopicDigests,
+    resolve_mailing,
+)
 from bot.logs import setup_logging
 from bot.render import markdown, plain
+from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
-from bot.core.messages import Reply
 from config.settings import ConfigError, Settings, load_settings
 from papers.errors import (
     ArxivBadRequest,
@@ -23,11 +40,14 @@ from papers.errors import (
     PaperNotFound,
     PapersError,
 )
+from papers.feed import ArxivFeed
 from papers.ids import parse_arxiv_id
+from papers.query import InvalidTopic, parse_topic
 
 log = logging.getLogger("paperboy")
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_LANGUAGE_CODE = re.compile(r"(?=.{1,12}$)[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,21 +64,66 @@ def _parser() -> argparse.ArgumentParser:
     sum_p.add_argument("paper", help="an arXiv link or id, e.g. 2410.13726 or https://arxiv.org/abs/2410.13726")
     sum_p.add_argument("--lang", default=None, help="summary language code (default: from config, en)")
     sum_p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    _add_digest_parser(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script and of ``python -m bot``; returns the exit code."""
+def _add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dig = sub.add_parser(
+        "digest", help="print one topic's papers of one arXiv mailing (Markdown for web pages)"
+    )
+    dig.add_argument(
+        "--topic", required=True,
+        help='what to follow, as in /subscribe: "talking head", cs.CV, or an arXiv query',
+    )
+    dig.add_argument(
+        "--date", default=None, metavar="YYYY-MM-DD",
+        help="the mailing date, what readers call today's papers (default: the latest)",
+    )
+    dig.add_argument("--lang", default=None, help="summary language code (default: from config, en)")
+    dig.add_argument("--format", choices=("markdown", "text", "json"), default="markdown")
+    dig.add_argument(
+        "--max", type=_positive, default=DEFAULT_MAX_PAPERS, dest="max_papers", metavar="N",
+        help=f"at most N papers, best first (default: {DEFAULT_MAX_PAPERS})",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a positive whole number")
+    return value
+
+
+def main(
+    argv: Sequence[str] | None = None, *, clock: Callable[[], datetime] | None = None
+) -> int:
+    """Entry point of the console script and of ``python -m bot``; returns the exit code.
+
+    ``clock`` replaces the wall clock (tests pick the day and time zone with it).
+    """
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(f"paperboy: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "summarize":
+    if args.command in ("summarize", "digest"):
         setup_logging("WARNING" if settings.logging.level == "INFO" else settings.logging.level,
                       settings.secrets())
+    if args.command == "summarize":
         return asyncio.run(_summarize(settings, args.paper, args.lang, args.format))
+    if args.command == "digest":
+        try:
+            return asyncio.run(_digest(settings, args, clock))
+        except KeyboardInterrupt:
+            if sys.stderr.isatty():
+                sys.stderr.write("\r\x1b[2K")  # clear the progress bar
+            return _fail("interrupted; summaries made so far are kept for the next run",
+                         EXIT_INTERRUPTED)
     setup_logging(settings.logging.level, settings.secrets())
     try:
         asyncio.run(run(settings, console=args.console))
@@ -97,6 +162,136 @@ async def _summarize(settings: Settings, text: str, language: str | None, fmt: s
     else:
         print(plain.render_reply(Reply((card,))))
     return EXIT_OK
+
+
+async def _digest(
+    settings: Settings, args: argparse.Namespace, clock: Callable[[], datetime] | None
+) -> int:
+    """``paperboy digest``: one topic's papers of one mailing on stdout, progress on stderr."""
+    try:
+        topic = parse_topic(args.topic)
+    except InvalidTopic as exc:
+        return _fail(f"bad --topic: {exc}", EXIT_USAGE)
+    try:
+        day = date.fromisoformat(args.date) if args.date is not None else None
+    except ValueError:
+        return _fail(f"bad --date '{args.date}': give a date as YYYY-MM-DD, e.g. 2026-11-17",
+                     EXIT_USAGE)
+    now = clock() if clock is not None else datetime.now().astimezone()
+    try:
+        mailing = resolve_mailing(day, now)
+    except MailingNotOut as exc:
+        return _fail(f"{exc}.", EXIT_USAGE)
+    lang = (args.lang or settings.summarizer.default_language).strip().lower().replace("_", "-")
+    if not _LANGUAGE_CODE.fullmatch(lang):  # the rule of summarizer.default_language
+        return _fail(f"bad --lang '{args.lang}': give a language code such as en, zh or pt-br",
+                     EXIT_USAGE)
+    progress = _Progress(sys.stderr)
+    try:
+        async with (
+            open_services(settings, **({"clock": clock} if clock else {})) as services,
+            ArxivFeed(settings.arxiv) as feed,
+        ):
+            supply = PaperSupply(services.repo, feed, services.source,
+                                 max_query_results=settings.digest.max_query_results)
+            digests = TopicDigests(supply, services.summaries,
+                                   concurrency=settings.summarizer.concurrency)
+            if mailing.announcement is not None:
+                progress.status(f"reading the {mailing.day} mailing for '{topic.label}'")
+            digest = await digests.build(topic, mailing, lang, max_papers=args.max_papers,
+                                         progress=progress.step)
+    except ConfigError as exc:
+        return progress.fail(str(exc), EXIT_USAGE)
+    except NotReady:
+        return progress.fail(f"arXiv's feed does not list the {mailing.day} mailing yet; "
+                             "try again in a few minutes.", EXIT_FAILURE)
+    except ArxivBadRequest as exc:
+        return progress.fail(f"{exc}. Check the --topic query.", EXIT_USAGE)
+    except ArxivUnavailable as exc:
+        return progress.fail(f"arXiv is not reachable right now ({exc}); try again later.",
+                             EXIT_FAILURE)
+    except PapersError as exc:
+        return progress.fail(str(exc), EXIT_FAILURE)
+    progress.done(_digest_outcome(digest))
+    print(_format_digest(digest, args.format), end="")
+    return EXIT_OK
+
+
+def _digest_outcome(digest: TopicDigest) -> str:
+    """The last stderr line: what the run did, or why the page is empty."""
+    day = digest.mailing.day.isoformat()
+    if digest.mailing.quiet is not None:
+        return phrase("en", f"digest_{digest.mailing.quiet}").format(date=day)
+    text = (f"{len(digest.cards)} of {digest.matched} matching papers for '{digest.topic.label}' "
+            f"on {day} ({digest.new_summaries} newly summarized)")
+    if digest.matched > len(digest.cards) + len(digest.skipped):
+        text += "; raise --max to include more"
+    if digest.skipped:
+        text += f"; left out (arXiv failed): {', '.join(digest.skipped)}"
+    return text + "."
+
+
+def _format_digest(digest: TopicDigest, fmt: str) -> str:
+    if fmt == "json":
+        documents = [card_document(card) for card in digest.cards]
+        return json.dumps(documents, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "markdown":
+        return render_digest(digest)
+    day = digest.mailing.day.isoformat()
+    header = f"{digest.topic.label}: arXiv, {day}"
+    if digest.mailing.quiet is not None or not digest.cards:
+        return header + "\n\n" + _digest_outcome(digest) + "\n"
+    return header + "\n\n" + plain.render_reply(Reply(digest.cards)) + "\n"
+
+
+class _Progress:
+    """Progress on stderr: a bar redrawn in place on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._drawn = False
+
+    def status(self, text: str) -> None:
+        """What is happening now (replaces the previous status on a terminal)."""
+        if self._tty:
+            self._draw(text)
+        else:
+            self._line(text + "…")
+
+    def step(self, done: int, total: int) -> None:
+        """Papers summarized so far: a bar on a terminal; one line at the start otherwise."""
+        if not self._tty:
+            if done == 0 and total:
+                self._line(f"summarizing {total} paper{'s' if total != 1 else ''}…")
+            return
+        width = max(10, min(40, shutil.get_terminal_size((80, 24)).columns - 40))
+        filled = width * done // total if total else width
+        self._draw(f"summarizing [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+
+    def done(self, text: str) -> None:
+        """The closing line, on a line of its own."""
+        self._clear()
+        self._line(text)
+
+    def fail(self, message: str, code: int) -> int:
+        """Clear the bar, print the error line, return ``code``."""
+        self._clear()
+        return _fail(message, code)
+
+    def _draw(self, text: str) -> None:
+        self._stream.write(f"\r\x1b[2Kpaperboy: {text}")
+        self._stream.flush()
+        self._drawn = True
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self._stream.write("\r\x1b[2K")
+            self._stream.flush()
+            self._drawn = False
+
+    def _line(self, text: str) -> None:
+        print(f"paperboy: {text}", file=self._stream, flush=True)
 
 
 def _fail(message: str, code: int) -> int:
