@@ -19,7 +19,7 @@ from typing import TextIO
 
 from bot.app import open_services, run
 from bot.core.messages import Reply
-from bot.core.supply import NotReady, PaperSupply
+from bot.core.supply import NotReady
 from bot.core.topic_digest import (
     DEFAULT_MAX_PAPERS,
     MailingNotOut,
@@ -40,7 +40,6 @@ from papers.errors import (
     PaperNotFound,
     PapersError,
 )
-from papers.feed import ArxivFeed
 from papers.ids import parse_arxiv_id
 from papers.query import InvalidTopic, parse_topic
 
@@ -188,13 +187,8 @@ async def _digest(
                      EXIT_USAGE)
     progress = _Progress(sys.stderr)
     try:
-        async with (
-            open_services(settings, **({"clock": clock} if clock else {})) as services,
-            ArxivFeed(settings.arxiv) as feed,
-        ):
-            supply = PaperSupply(services.repo, feed, services.source,
-                                 max_query_results=settings.digest.max_query_results)
-            digests = TopicDigests(supply, services.summaries,
+        async with open_services(settings, clock=clock) as services:
+            digests = TopicDigests(services.supply, services.summaries,
                                    concurrency=settings.summarizer.concurrency)
             if mailing.announcement is not None:
                 progress.status(f"reading the {mailing.day} mailing for '{topic.label}'")

@@ -40,6 +40,7 @@ class Services:
     source: ArxivSource
     summarizer: Summarizer
     summaries: PaperSummaries
+    supply: PaperSupply
     digests: Digests
     commands: Commands
 
@@ -86,7 +87,7 @@ async def open_services(
             summaries, repo, default_language=language, limits=limits,
             groups=(chat_commands, DigestCommands(digests)),
         )
-        yield Services(settings, repo, source, summarizer, summaries, digests, commands)
+        yield Services(settings, repo, source, summarizer, summaries, supply, digests, commands)
     finally:
         await summarizer.aclose()
         await feed.aclose()

@@ -16,6 +16,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
+from bot.core.ranking import rank
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
 from bot.platforms.base import ChatUnreachable, Platform
@@ -28,7 +29,7 @@ from papers.announcements import (
 )
 from papers.errors import PapersError
 from papers.ids import parse_arxiv_id
-from papers.query import InvalidTopic, Topic, matches, parse_topic
+from papers.query import InvalidTopic, Topic, parse_topic
 from storage.models import Chat, ChatRef, DigestRecord
 from storage.repository import Repository
 
@@ -38,7 +39,6 @@ Status = Literal[
     "sent", "nothing-new", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
     "already-sent", "failed",
 ]
-_SKIPPED_TYPES = frozenset({"replace", "replace-cross"})  # new versions of known papers
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
 
 
@@ -155,7 +155,7 @@ class Digests:
         if not cycles:
             return self._nothing_new(chat, due, trigger, now)
         topics = [t for s in subscriptions if (t := _topic(s.query)) is not None]
-        scored: dict[str, tuple[float, Listed]] = {}
+        candidates: list[tuple[Topic, Listed]] = []
         for previous, announcement in cycles:
             for topic in topics:
                 for key in self._supply.sources_for(topic):
@@ -165,13 +165,9 @@ class Digests:
                         if announcement == current:
                             raise
                         listed = []
-                    self._score(topic, listed, scored)
-        ranked = sorted(
-            (item for item in scored.values()
-             if not self._repo.was_delivered(chat.ref, item[1].paper.arxiv_id)),
-            key=lambda item: (-item[0], -item[1].paper.published.timestamp(), item[1].paper.arxiv_id),
-        )
-        items = [listed.paper.versioned_id for _, listed in ranked[: chat.max_papers]]
+                    candidates += [(topic, item) for item in listed]
+        ranked = [p for p in rank(candidates) if not self._repo.was_delivered(chat.ref, p.arxiv_id)]
+        items = [paper.versioned_id for paper in ranked[: chat.max_papers]]
         return self._repo.digests.start_digest(
             chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=len(ranked),
             trigger=trigger,
@@ -187,16 +183,6 @@ class Digests:
             return []
         sequence = [covered, *announcements_between(covered, current)]
         return list(zip(sequence, sequence[1:], strict=False))[-_MAX_CYCLES:]
-
-    @staticmethod
-    def _score(topic: Topic, listed: list[Listed], scored: dict[str, tuple[float, Listed]]) -> None:
-        for item in listed:
-            if item.announce_type in _SKIPPED_TYPES:
-                continue
-            p = item.paper
-            score = matches(topic, p.title, p.abstract, p.categories, p.authors)
-            if score > 0 and score > scored.get(p.arxiv_id, (0.0, item))[0]:
-                scored[p.arxiv_id] = (score, item)
 
     def _nothing_new(self, chat: Chat, due: datetime, trigger: str, now: datetime) -> Outcome:
         """No cycle since the last digest: on a weekend or holiday, maybe say so (once)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core.messages import PaperCard
+from bot.core.ranking import rank
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import Listed, PaperSupply
 from papers.announcements import (
@@ -27,14 +28,13 @@ from papers.announcements import (
 from papers.errors import PapersError
 from papers.ids import parse_arxiv_id
 from papers.models import Paper
-from papers.query import Topic, matches
+from papers.query import Topic
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAPERS = 30
 # New versions of papers announced before: a digest of "today's papers" leaves them out, as the
 # chat digest does (bot/core/digest.py).
-_SKIPPED_TYPES = frozenset({"replace", "replace-cross"})
 
 Progress = Callable[[int, int], None]
 """Called with (papers done, papers in total): once before summarizing, then after each paper."""
@@ -94,22 +94,8 @@ def resolve_mailing(day: date | None, now: datetime) -> Mailing:
 
 
 def rank_papers(topic: Topic, listed: Iterable[Listed]) -> list[Paper]:
-    """Papers that match ``topic``, best first (score, then newest, then id); each once.
-
-    New versions of older papers are left out, as in chat digests.
-    """
-    scored: dict[str, tuple[float, Paper]] = {}
-    for item in listed:
-        if item.announce_type in _SKIPPED_TYPES:
-            continue
-        p = item.paper
-        score = matches(topic, p.title, p.abstract, p.categories, p.authors)
-        if score > 0 and score > scored.get(p.arxiv_id, (0.0, p))[0]:
-            scored[p.arxiv_id] = (score, p)
-    ranked = sorted(
-        scored.values(), key=lambda sp: (-sp[0], -sp[1].published.timestamp(), sp[1].arxiv_id)
-    )
-    return [paper for _, paper in ranked]
+    """Papers that match ``topic``, best first; the chat digests' rule (bot.core.ranking)."""
+    return rank((topic, item) for item in listed)
 
 
 class TopicDigests:
@@ -146,7 +132,7 @@ class TopicDigests:
         chosen = ranked[:max_papers]
         cards = await self._cards(chosen, language, progress)
         ready = tuple(card for card in cards if card is not None)
-        skipped = tuple(p.versioned_id for p, card in zip(chosen, cards) if card is None)
+        skipped = tuple(p.versioned_id for p, card in zip(chosen, cards, strict=True) if card is None)
         return TopicDigest(topic, mailing, language, ready, len(ranked), skipped)
 
     async def _cards(

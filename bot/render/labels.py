@@ -180,15 +180,129 @@ _RU: Final = {
     "cached": "из кэша",
 }
 
+# Phrases of the exported digest page (paperboy digest --format markdown).
+_DIGEST_PAGE: Final[dict[str, dict[str, str]]] = {
+    "en": {
+        "digest_update": "Update {date}",
+        "digest_by_model": (
+            "The summaries below were written by {model}. They can be wrong: use them to choose "
+            "what to read, not instead of the papers."
+        ),
+        "digest_extractive": (
+            "The summaries below are extractive: sentences taken from the papers themselves, "
+            "not written by a language model."
+        ),
+        "digest_description": "Latest arXiv papers on {topic}, {date}: {titles}",
+        "digest_nothing": "No new papers on {topic} in the arXiv mailing of {date}.",
+        "digest_weekend": "No new papers on {date}: arXiv does not announce on weekends.",
+        "digest_holiday": "No new papers on {date}: arXiv does not announce on holidays.",
+    },
+    "zh": {
+        "digest_update": "{date} 更新",
+        "digest_by_model": (
+            "以下所有内容总结都来自于 {model}，如有错误，仅供参考，谨慎使用。"
+            "请勿用于严肃的学术场景，只能用于论文阅读前的初筛。"
+        ),
+        "digest_extractive": "以下总结为抽取式摘要：句子直接摘自论文原文，并非由大语言模型生成。",
+        "digest_description": "{topic} 方向最新论文已更新，请持续关注 Update in {date}  {titles}",
+        "digest_nothing": "{date} 的 arXiv 更新中没有关于 {topic} 的新论文。",
+        "digest_weekend": "{date} 没有新论文：arXiv 周末不发布新论文。",
+        "digest_holiday": "{date} 没有新论文：arXiv 节假日不发布新论文。",
+    },
+    "ja": {
+        "digest_update": "{date} の更新",
+        "digest_by_model": (
+            "以下の要約はすべて {model} によるものです。誤りを含む可能性があるため、"
+            "読む論文を選ぶための参考にとどめてください。"
+        ),
+        "digest_extractive": "以下は抽出型要約です。論文本文から抜き出した文で、言語モデルが書いたものではありません。",
+        "digest_description": "{topic} の最新論文（{date}）：{titles}",
+        "digest_nothing": "{date} の arXiv 更新に {topic} の新しい論文はありません。",
+        "digest_weekend": "{date} は新しい論文がありません。arXiv は週末に公開しません。",
+        "digest_holiday": "{date} は新しい論文がありません。arXiv は祝日に公開しません。",
+    },
+    "ko": {
+        "digest_update": "{date} 업데이트",
+        "digest_by_model": (
+            "아래 요약은 모두 {model}이(가) 작성했습니다. 틀릴 수 있으니 읽을 논문을 고르는 "
+            "참고용으로만 사용하세요."
+        ),
+        "digest_extractive": "아래 요약은 추출식 요약입니다. 논문에서 그대로 가져온 문장이며 언어 모델이 쓴 것이 아닙니다.",
+        "digest_description": "{topic} 최신 논문 ({date}): {titles}",
+        "digest_nothing": "{date} arXiv 업데이트에 {topic} 관련 새 논문이 없습니다.",
+        "digest_weekend": "{date}에는 새 논문이 없습니다. arXiv는 주말에 발표하지 않습니다.",
+        "digest_holiday": "{date}에는 새 논문이 없습니다. arXiv는 공휴일에 발표하지 않습니다.",
+    },
+    "de": {
+        "digest_update": "Aktualisierung vom {date}",
+        "digest_by_model": (
+            "Die Zusammenfassungen unten stammen von {model}. Sie können Fehler enthalten: Nutzen "
+            "Sie sie zur Auswahl, nicht anstelle der Paper."
+        ),
+        "digest_extractive": (
+            "Die Zusammenfassungen unten sind extraktiv: Sätze aus den Papern selbst, nicht von "
+            "einem Sprachmodell geschrieben."
+        ),
+        "digest_description": "Neue arXiv-Paper zu {topic}, {date}: {titles}",
+        "digest_nothing": "Keine neuen Paper zu {topic} in der arXiv-Ausgabe vom {date}.",
+        "digest_weekend": "Keine neuen Paper am {date}: arXiv veröffentlicht am Wochenende nicht.",
+        "digest_holiday": "Keine neuen Paper am {date}: arXiv veröffentlicht an Feiertagen nicht.",
+    },
+    "fr": {
+        "digest_update": "Mise à jour du {date}",
+        "digest_by_model": (
+            "Les résumés ci-dessous ont été rédigés par {model}. Ils peuvent contenir des "
+            "erreurs : servez-vous-en pour choisir quoi lire, pas à la place des articles."
+        ),
+        "digest_extractive": (
+            "Les résumés ci-dessous sont extractifs : des phrases tirées des articles eux-mêmes, "
+            "non rédigées par un modèle de langue."
+        ),
+        "digest_description": "Nouveaux articles arXiv sur {topic}, {date} : {titles}",
+        "digest_nothing": "Aucun nouvel article sur {topic} dans l'envoi arXiv du {date}.",
+        "digest_weekend": "Aucun nouvel article le {date} : arXiv ne publie pas le week-end.",
+        "digest_holiday": "Aucun nouvel article le {date} : arXiv ne publie pas les jours fériés.",
+    },
+    "es": {
+        "digest_update": "Actualización del {date}",
+        "digest_by_model": (
+            "Los resúmenes siguientes los escribió {model}. Pueden contener errores: úselos para "
+            "elegir qué leer, no en lugar de los artículos."
+        ),
+        "digest_extractive": (
+            "Los resúmenes siguientes son extractivos: frases tomadas de los propios artículos, "
+            "no escritas por un modelo de lenguaje."
+        ),
+        "digest_description": "Nuevos artículos de arXiv sobre {topic}, {date}: {titles}",
+        "digest_nothing": "No hay artículos nuevos sobre {topic} en el envío de arXiv del {date}.",
+        "digest_weekend": (
+            "No hay artículos nuevos el {date}: arXiv no publica los fines de semana."
+        ),
+        "digest_holiday": "No hay artículos nuevos el {date}: arXiv no publica en días festivos.",
+    },
+    "ru": {
+        "digest_update": "Обновление от {date}",
+        "digest_by_model": (
+            "Резюме ниже написаны {model}. Они могут содержать ошибки: используйте их, чтобы "
+            "выбрать, что читать, а не вместо статей."
+        ),
+        "digest_extractive": (
+            "Резюме ниже экстрактивные: предложения взяты из самих статей, а не написаны "
+            "языковой моделью."
+        ),
+        "digest_description": "Новые статьи arXiv по теме {topic}, {date}: {titles}",
+        "digest_nothing": "В рассылке arXiv от {date} нет новых статей по теме {topic}.",
+        "digest_weekend": "{date} новых статей нет: arXiv не публикует по выходным.",
+        "digest_holiday": "{date} новых статей нет: arXiv не публикует в праздники.",
+    },
+}
+
 LABELS: Final[dict[str, dict[str, str]]] = {
-    "en": _EN,
-    "zh": _ZH,
-    "ja": _JA,
-    "ko": _KO,
-    "de": _DE,
-    "fr": _FR,
-    "es": _ES,
-    "ru": _RU,
+    code: {**table, **_DIGEST_PAGE[code]}
+    for code, table in (
+        ("en", _EN), ("zh", _ZH), ("ja", _JA), ("ko", _KO),
+        ("de", _DE), ("fr", _FR), ("es", _ES), ("ru", _RU),
+    )
 }
 
 
