@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import json
 import logging
-import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -31,7 +30,7 @@ from bot.logs import setup_logging
 from bot.render import markdown, plain
 from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
-from config.settings import ConfigError, Settings, load_settings
+from config.settings import ConfigError, Settings, check_language, load_settings
 from papers.errors import (
     ArxivBadRequest,
     ArxivUnavailable,
@@ -46,7 +45,6 @@ from papers.query import InvalidTopic, parse_topic
 log = logging.getLogger("paperboy")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_LANGUAGE_CODE = re.compile(r"(?=.{1,12}$)[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -140,7 +138,11 @@ async def _summarize(settings: Settings, text: str, language: str | None, fmt: s
         ref = parse_arxiv_id(text)
     except (NoArxivId, MalformedId) as exc:
         return _fail(f"{exc}. Give an arXiv link or id such as 2410.13726.", EXIT_USAGE)
-    lang = (language or settings.summarizer.default_language).lower().replace("_", "-")
+    try:
+        lang = check_language(language or settings.summarizer.default_language)
+    except ValueError:
+        return _fail(f"bad --lang '{language}': give a language code such as en, zh or pt-br",
+                     EXIT_USAGE)
     try:
         async with open_services(settings) as services:
             card = await services.summaries.card(ref, lang)
@@ -181,8 +183,9 @@ async def _digest(
         mailing = resolve_mailing(day, now)
     except MailingNotOut as exc:
         return _fail(f"{exc}.", EXIT_USAGE)
-    lang = (args.lang or settings.summarizer.default_language).strip().lower().replace("_", "-")
-    if not _LANGUAGE_CODE.fullmatch(lang):  # the rule of summarizer.default_language
+    try:
+        lang = check_language(args.lang or settings.summarizer.default_language)
+    except ValueError:
         return _fail(f"bad --lang '{args.lang}': give a language code such as en, zh or pt-br",
                      EXIT_USAGE)
     progress = _Progress(sys.stderr)

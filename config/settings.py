@@ -63,7 +63,7 @@ class SummarizerSettings(_Section):
     @field_validator("default_language")
     @classmethod
     def _language_code(cls, v: str) -> str:
-        return _check_language(v)
+        return check_language(v)
 
 
 class GeminiSettings(_Section):
@@ -140,7 +140,8 @@ class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-def _check_language(v: str) -> str:
+def check_language(v: str) -> str:
+    """The normalized language code (``zh_CN`` → ``zh-cn``); ValueError when it is not one."""
     code = v.strip().lower().replace("_", "-")
     if not code or len(code) > 12 or not all(p.isalnum() for p in code.split("-")):
         raise ValueError(f"'{v}' is not a language code such as en, zh or pt-br")
