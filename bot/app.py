@@ -133,7 +133,7 @@ async def run(
                 services.digests.platforms[platform.name] = platform
                 log.info("platform %s started", platform.name)
             scheduler = DigestScheduler(services.digests, services.repo, settings.digest)
-            services.commands.on_settings_changed(scheduler.reconcile)
+            services.commands.on_settings_changed(scheduler.reconcile_chat)
             scheduler.start()
             stack.callback(scheduler.shutdown)
             waiters = [asyncio.create_task(stop.wait())]

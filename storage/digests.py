@@ -49,7 +49,7 @@ class DigestStore:
             "platform": chat.platform, "chat_id": chat.chat_id, "cycle": cycle,
             "due_at": rows.to_ts(due_at), "created_at": rows.to_ts(self._clock()),
             "items": json.dumps(items), "matched": matched, "trigger": trigger,
-            "header_sent_at": None, "completed_at": None,
+            "header_sent_at": None, "completed_at": None, "attempts": 0,
         })
         record = self.get(int(table.last_pk))  # type: ignore[arg-type]
         assert record is not None
@@ -58,6 +58,12 @@ class DigestStore:
     def header_sent(self, digest_id: int) -> None:
         """The digest's header message went out (not repeated when a digest resumes)."""
         self._db().table("digests").update(digest_id, {"header_sent_at": rows.to_ts(self._clock())})
+
+    def failed_attempt(self, digest_id: int) -> int:
+        """Count one failed attempt to send the digest; returns how many there were."""
+        self._db().execute("UPDATE digests SET attempts = attempts + 1 WHERE id = ?", [digest_id])
+        row = self._db().execute("SELECT attempts FROM digests WHERE id = ?", [digest_id]).fetchone()
+        return int(row[0]) if row else 0
 
     def complete(self, digest_id: int) -> None:
         """Every item of the digest was delivered (or skipped for good)."""

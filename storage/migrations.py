@@ -163,8 +163,10 @@ def m007_listings_and_digests(db: Database) -> None:
             "trigger": str,
             "header_sent_at": str,
             "completed_at": str,
+            "attempts": int,
         },
         pk="id",
+        defaults={"attempts": 0},
         not_null=["platform", "chat_id", "cycle", "due_at", "created_at", "items", "matched", "trigger"],
     )
     db.table("digests").create_index(["platform", "chat_id", "due_at"])

@@ -40,6 +40,7 @@ Status = Literal[
     "already-sent", "failed",
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
+MAX_SEND_ATTEMPTS = 5  # a digest whose sending failed this often is given up (logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,9 @@ class Digests:
             now = self._clock()
             due = due_at or now
             last = self._repo.digests.last(ref)
+            if last is not None and last.completed_at is None:
+                # An interrupted digest (a send failed): finish it before planning anything new.
+                return await self._deliver(last, chat)
             if trigger != "command" and last is not None and last.due_at >= due:
                 return Outcome("already-sent", record=last)
             try:
@@ -129,17 +133,20 @@ class Digests:
         except Exception:
             log.exception("could not notify %s", ref)
 
-    async def resume_incomplete(self) -> list[Outcome]:
-        """Finish digests a crash or stop interrupted (start-up)."""
+    async def resume_incomplete(self, *, max_age: timedelta = timedelta(days=1)) -> list[Outcome]:
+        """Finish digests a crash or stop interrupted (start-up); older ones are given up."""
         outcomes = []
         for record in self._repo.digests.incomplete():
             chat = self._repo.get_chat(record.chat)
-            if chat is None or not chat.active:
+            if chat is None or not chat.active or self._clock() - record.due_at > max_age:
                 self._repo.digests.complete(record.id)
                 continue
             log.info("resuming digest %s for %s", record.id, record.chat)
-            async with self._chat_locks.setdefault(record.chat, asyncio.Lock()):
-                outcomes.append(await self._deliver(record, chat))
+            try:
+                async with self._chat_locks.setdefault(record.chat, asyncio.Lock()):
+                    outcomes.append(await self._deliver(record, chat))
+            except Exception:  # one chat's trouble must not stop the others' catch-up
+                log.exception("resuming digest %s failed", record.id)
         return outcomes
 
     # -- planning --------------------------------------------------------------------------------
@@ -226,6 +233,13 @@ class Digests:
             self._repo.deactivate_chat(chat.ref, exc.reason)
             self._repo.digests.complete(record.id)
             return Outcome("unreachable", sent=sent, record=record, detail=exc.reason)
+        except Exception as exc:  # the platform kept failing: resume later, within bounds
+            attempts = self._repo.digests.failed_attempt(record.id)
+            log.exception("digest %s for %s: sending failed (attempt %d)", record.id, chat.ref, attempts)
+            if attempts >= MAX_SEND_ATTEMPTS:
+                log.error("digest %s for %s: giving up after %d attempts", record.id, chat.ref, attempts)
+                self._repo.digests.complete(record.id)
+            return Outcome("failed", sent=sent, record=record, detail=f"sending failed: {exc}")
         self._repo.digests.complete(record.id)
         log.info("digest %s: %d papers to %s", record.id, sent, chat.ref)
         return Outcome("sent", sent=sent, record=record)

@@ -78,12 +78,14 @@ class DigestScheduler:
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
             # APScheduler's default grace is 1 s: a daily job woken late would be skipped.
-            job_defaults={"misfire_grace_time": int(self._settings.grace_period_s) or None,
+            job_defaults={"misfire_grace_time": max(1, int(self._settings.grace_period_s)),
                           "coalesce": True, "max_instances": 1},
         )
         self._scheduler.start()
         self.reconcile()
-        self._scheduler.add_job(self.reconcile, IntervalTrigger(seconds=self._reconcile_every_s),
+        # An async job: APScheduler runs plain functions in a worker thread, and storage may
+        # only be used from the loop's thread.
+        self._scheduler.add_job(self._reconcile_job, IntervalTrigger(seconds=self._reconcile_every_s),
                                 id="reconcile", replace_existing=True)
         self._startup = asyncio.create_task(self.catch_up(), name="digest-catch-up")
 
@@ -94,26 +96,48 @@ class DigestScheduler:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    def reconcile(self, *_: object) -> None:
+    async def _reconcile_job(self) -> None:
+        self.reconcile()
+
+    def reconcile(self) -> None:
         """Make the jobs match storage: active, unpaused chats with subscriptions, at their time."""
-        scheduler = self._scheduler
-        if scheduler is None:
+        if self._scheduler is None:
             return
-        wanted: dict[str, CronTrigger] = {}
-        for chat in self._repo.active_chats():
-            if chat.paused or not self._repo.subscriptions_for(chat.ref):
-                continue
-            hour, minute = (int(p) for p in chat.delivery_time.split(":"))
-            wanted[job_id(chat.ref)] = CronTrigger(hour=hour, minute=minute, timezone=chat.timezone)
-        for job in scheduler.get_jobs():
+        wanted = {job_id(chat.ref): chat for chat in self._repo.active_chats()}
+        for job in self._scheduler.get_jobs():
             if job.id.startswith(_PREFIX) and job.id not in wanted:
                 job.remove()
-        for jid, trigger in wanted.items():
-            job = scheduler.get_job(jid)
-            if job is None or str(job.trigger) != str(trigger):
-                platform, chat_id = jid.removeprefix(_PREFIX).split(":", 1)
-                scheduler.add_job(self._fire, trigger, args=[platform, chat_id], id=jid,
-                                  replace_existing=True)
+        for chat in wanted.values():
+            self._sync(chat)
+
+    def reconcile_chat(self, ref: ChatRef) -> None:
+        """Bring one chat's job up to date (after /time, /timezone, /pause, /subscribe …)."""
+        if self._scheduler is None:
+            return
+        chat = self._repo.get_chat(ref)
+        if chat is None or not chat.active:
+            job = self._scheduler.get_job(job_id(ref))
+            if job is not None:
+                job.remove()
+            return
+        self._sync(chat)
+
+    def _sync(self, chat: Chat) -> None:
+        assert self._scheduler is not None
+        jid = job_id(chat.ref)
+        job = self._scheduler.get_job(jid)
+        if chat.paused or not self._repo.subscriptions_for(chat.ref):
+            if job is not None:
+                job.remove()
+            return
+        hour, minute = (int(p) for p in chat.delivery_time.split(":"))
+        trigger = CronTrigger(hour=hour, minute=minute, timezone=chat.timezone)
+        # str(CronTrigger) leaves the time zone out: compare it separately.
+        if job is None or (str(job.trigger), str(job.trigger.timezone)) != (
+            str(trigger), str(trigger.timezone)
+        ):
+            self._scheduler.add_job(self._fire, trigger, args=[chat.ref.platform, chat.ref.chat_id],
+                                    id=jid, replace_existing=True)
 
     def next_run(self, ref: ChatRef) -> datetime | None:
         """When the chat's next digest is due (None when it has no job)."""

@@ -69,7 +69,8 @@ _TYPING_AFTER_S = 0.5
 _TYPING_EVERY_S = 4.5
 # 403 descriptions and 400s that mean "this chat is gone for us" (Telegram's own wording).
 _GONE = ("chat not found", "bot was kicked", "user is deactivated", "bot is not a member",
-         "group chat was deleted", "have no rights to send")
+         "group chat was deleted", "have no rights to send", "not enough rights",
+         "chat_write_forbidden", "topic_closed", "need administrator rights")
 
 
 class TelegramPlatform:

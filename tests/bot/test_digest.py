@@ -225,7 +225,7 @@ async def test_quiet_day_note_when_asked_for(
 async def test_crash_after_three_of_seven_cards_resumes_without_duplicates(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
-    """Sending dies after the header and 3 cards; after a restart the other 4 arrive, once."""
+    """Sending fails after the header and 3 cards; after a restart the other 4 arrive, once."""
     arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 7))
     clock = Clock(TUESDAY_8AM)
     settings = make_settings(tmp_path, tg, arxiv_server, gemini)
@@ -241,8 +241,8 @@ async def test_crash_after_three_of_seven_cards_resumes_without_duplicates(
             return await original_send(chat_id, reply, **kw)
 
         p._platform.send = dying_send  # type: ignore[method-assign]
-        with pytest.raises(RuntimeError):
-            await p.run_due(ref)
+        outcome = await p.run_due(ref)
+        assert outcome.status == "failed" and outcome.sent == 3
     assert len(_texts(tg, 800)) == 4
     async with Process(settings, clock) as restarted:
         await restarted.scheduler.catch_up()
@@ -330,6 +330,13 @@ async def test_scheduler_builds_one_job_per_chat_at_its_local_time(
         assert p.scheduler.next_run(berlin) is None
         run_t = p.scheduler.next_run(tokyo)
         assert run_t is not None and run_t.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "21:15"
+        p.services.repo.update_chat(tokyo, timezone="America/Los_Angeles")  # same time, new zone
+        p.scheduler.reconcile_chat(tokyo)
+        run_t = p.scheduler.next_run(tokyo)
+        la_time = run_t.astimezone(ZoneInfo("America/Los_Angeles")) if run_t else None
+        assert la_time is not None and la_time.strftime("%H:%M") == "21:15"
+        await p.scheduler._reconcile_job()  # the periodic job: runs on the loop, not in a thread
+        assert p.scheduler.next_run(bare) is None and p.scheduler.next_run(tokyo) == run_t
 
 
 async def test_compact_digest_is_one_list_with_expand_buttons(
@@ -394,3 +401,19 @@ async def test_giving_up_tells_the_chat(
         await p.scheduler._startup  # type: ignore[misc]
         [note] = await tg.wait_for_messages(1, chat_id=1500)
     assert note.visible.startswith("Today's digest could not be put together")
+
+
+async def test_interrupted_digest_is_finished_by_the_next_run(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A send failure mid-digest (no restart): the scheduler's retry finishes the same digest."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(1600, "cs.CV")
+        tg.fail("sendMessage", 502, times=2)  # the header fails both of its attempts
+        first = await p.run_due(ref)
+        assert first.status == "failed"
+        second = await p.run_due(ref)
+    assert second.status == "sent"
+    texts = _texts(tg, 1600)
+    assert sum(t.startswith("📬") for t in texts) == 1 and len(texts) == 4
