@@ -76,7 +76,8 @@ async def open_services(
             repo, default_language=language, max_subscriptions=chat.max_subscriptions
         )
         supply = PaperSupply(
-            repo, feed, source, max_query_results=settings.digest.max_query_results
+            repo, feed, source, max_query_results=settings.digest.max_query_results,
+            **({"clock": clock} if clock is not None else {}),
         )
         digests = Digests(
             repo, supply, summaries, settings=settings.digest,

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.core.ranking import rank
 from bot.core.summaries import PaperSummaries
-from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key
+from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key, fetchable_announcement
 from bot.platforms.base import ChatUnreachable, Platform
 from config.settings import DigestSettings
 from papers.announcements import (
@@ -157,7 +157,7 @@ class Digests:
         subscriptions = self._repo.subscriptions_for(chat.ref)
         if not subscriptions:
             return Outcome("no-subscriptions")
-        current = latest_announcement(now)
+        current = fetchable_announcement(now)
         cycles = self._cycles(current, last)
         if not cycles:
             return self._nothing_new(chat, due, trigger, now)
@@ -196,7 +196,7 @@ class Digests:
         reason = quiet_reason(due.astimezone(ZoneInfo(chat.timezone)).date())
         if reason and self._settings.notify_quiet_days and trigger == "schedule":
             record = self._repo.digests.start_digest(
-                chat.ref, cycle=cycle_key(latest_announcement(now)), due_at=due, items=[],
+                chat.ref, cycle=cycle_key(fetchable_announcement(now)), due_at=due, items=[],
                 matched=0, trigger=trigger,
             )
             return Outcome("quiet", record=record, detail=reason)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from papers.announcements import ARXIV_TZ, mailing_date
+from papers.announcements import ARXIV_TZ, latest_announcement, mailing_date
 from papers.feed import ArxivFeed
 from papers.models import Paper
 from papers.query import Topic, to_arxiv_query
@@ -23,6 +24,20 @@ log = logging.getLogger(__name__)
 
 # The daily submission deadline (US Eastern); see shared/FACTS.md §7's table.
 _DEADLINE = time(14, 0)
+# arXiv announces at 20:00 ET, but its feed updates at midnight ET and its API "on the midnight
+# after": a cycle is fetchable this long after its announcement (with a little margin).
+LISTING_LAG = timedelta(hours=4, minutes=30)
+# A category searched in the API (a mailing that left the feed) can list a few hundred papers.
+_CATEGORY_SEARCH_RESULTS = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def fetchable_announcement(now: datetime) -> datetime:
+    """The newest announcement whose listing arXiv publishes by ``now`` (feed and API)."""
+    return latest_announcement(now - LISTING_LAG)
 
 
 class NotReady(Exception):
@@ -62,8 +77,15 @@ class PaperSupply:
     """Fetches what a topic needs for a cycle, at most once per source and cycle."""
 
     def __init__(
-        self, repo: Repository, feed: ArxivFeed, source: ArxivSource, *, max_query_results: int = 100
+        self,
+        repo: Repository,
+        feed: ArxivFeed,
+        source: ArxivSource,
+        *,
+        max_query_results: int = 100,
+        clock: Callable[[], datetime] = _now,
     ) -> None:
+        self._clock = clock
         self._repo = repo
         self._feed = feed
         self._source = source
@@ -88,10 +110,17 @@ class PaperSupply:
                     stored = await self._fetch_feed(key, date.fromisoformat(cycle))
                     if stored is None:  # that mailing has left the feed: search the API for it
                         query = f"cat:{key.removeprefix('feed:')}"
-                        stored = await self._search(key, query, cycle, announcement, previous)
+                        stored = await self._search(
+                            key, query, cycle, announcement, previous, _CATEGORY_SEARCH_RESULTS
+                        )
                 else:
+                    if self._clock() < announcement + LISTING_LAG:
+                        # Searching now would find nothing and store that: wait for arXiv.
+                        raise NotReady(f"arXiv's API has not published the {cycle} mailing yet")
                     query = key.removeprefix("query:")
-                    stored = await self._search(key, query, cycle, announcement, previous)
+                    stored = await self._search(
+                        key, query, cycle, announcement, previous, self._max_query_results
+                    )
         return [listed for vid, kind in stored if (listed := self._hydrate(vid, kind))]
 
     async def _fetch_feed(self, key: str, mailing: date) -> list[tuple[str, str]] | None:
@@ -114,19 +143,22 @@ class PaperSupply:
         return entries
 
     async def _search(
-        self, key: str, query: str, cycle: str, announcement: datetime, previous: datetime
+        self, key: str, query: str, cycle: str, announcement: datetime, previous: datetime,
+        max_results: int,
     ) -> list[tuple[str, str]]:
-        """One API search over the cycle's submission window, stored under ``key``."""
+        """One API search over the cycle's submission window, stored under ``key``.
+
+        Every result is "new": the window selects papers first submitted in this cycle, even
+        when a revision (v2…) has appeared since.
+        """
         start, end = submission_window(announcement, previous)
         window = f"submittedDate:[{_stamp(start)} TO {_stamp(end)}]"
-        papers = await self._source.search(
-            f"({query}) AND {window}", max_results=self._max_query_results
-        )
+        papers = await self._source.search(f"({query}) AND {window}", max_results=max_results)
         self.requests += 1
         entries = []
         for paper in papers:
             self._repo.save_paper(paper)
-            entries.append((paper.versioned_id, "new" if paper.version == 1 else "replace"))
+            entries.append((paper.versioned_id, "new"))
         self._repo.digests.save_listing(key, cycle, entries)
         return entries
 

@@ -417,3 +417,18 @@ async def test_interrupted_digest_is_finished_by_the_next_run(
     assert second.status == "sent"
     texts = _texts(tg, 1600)
     assert sum(t.startswith("📬") for t in texts) == 1 and len(texts) == 4
+
+
+async def test_evening_in_new_york_delivers_the_published_cycle_on_time(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """Between 20:00 and midnight ET (mornings in East Asia) the newest announcement is not in
+    the feed yet: the digest goes out on time with the newest published cycle."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    shanghai = ZoneInfo("Asia/Shanghai")
+    clock = Clock(datetime(2026, 11, 18, 10, 30, tzinfo=shanghai))  # Tue 21:30 in New York
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), clock) as p:
+        ref = p.chat(1700, "cs.CV", tz="Asia/Shanghai", time="10:30")
+        outcome = await p.run_due(ref)
+    assert outcome.status == "sent" and outcome.sent == 2
+    assert _texts(tg, 1700)[0].startswith("📬 arXiv digest for Tue 17 Nov 2026")
