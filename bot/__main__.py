@@ -129,6 +129,11 @@ def main(
         return EXIT_USAGE
     except KeyboardInterrupt:
         pass
+    except Exception:
+        # Through logging, whose records are redacted: a library's exception text may carry a
+        # token (python-telegram-bot's InvalidToken names it), Python's own traceback would not.
+        log.exception("paperboy stopped because of an unexpected error")
+        return EXIT_FAILURE
     return EXIT_OK
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 # Telegram bot tokens ("123456:AA…") and Google API keys ("AIza…") are redacted even when not
 # configured here (e.g. inside a URL that httpx logs), so a leaked log line never carries one.
-_TOKEN_SHAPES = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b|\bAIza[0-9A-Za-z_-]{30,}\b")
+# Not \b before the digits: in a Bot API URL the token follows "/bot" directly.
+_TOKEN_SHAPES = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}|AIza[0-9A-Za-z_-]{30,}")
 REDACTED = "***"
 _HANDLER_NAME = "paperboy"
 _base_factory = logging.getLogRecordFactory()

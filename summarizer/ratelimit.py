@@ -17,7 +17,11 @@ class RateLimitedClient:
     def __init__(self, client: ModelClient, per_minute: float, *, period_s: float = 60.0) -> None:
         self._client = client
         # period_s exists for tests: "2 per 1 s" behaves like "2 per minute", only faster.
-        self._limiter = AsyncLimiter(max(per_minute, 1e-6), period_s)
+        # Below one request per period, spread it: "0.5 per minute" is one per two minutes.
+        if per_minute >= 1:
+            self._limiter = AsyncLimiter(per_minute, period_s)
+        else:
+            self._limiter = AsyncLimiter(1, period_s / max(per_minute, 1e-6))
         self.name = client.name
         self.model = client.model
 

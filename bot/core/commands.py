@@ -54,6 +54,10 @@ class UsageError(Exception):
     """The user asked for something we cannot do as asked; the message is shown to them."""
 
 
+class _NotForUs(Exception):
+    """A message the bot should not answer at all."""
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """A parsed command: ``/summarize@paperboy_bot 2410.13726 zh`` → ("summarize", "2410.13726 zh")."""
@@ -126,6 +130,8 @@ class Commands:
             return await self._links(incoming)
         except UsageError as exc:
             return Reply.notice(str(exc), Tone.WARNING)
+        except _NotForUs:
+            return None
 
     def language_of(self, incoming: Incoming) -> str:
         """The chat's chosen summary language, or the configured default."""
@@ -145,6 +151,8 @@ class Commands:
                 for listener in self._listeners:
                     listener(incoming.chat)
                 return reply
+        if incoming.is_group and not incoming.addressed:
+            raise _NotForUs  # another bot's command in a shared group: stay quiet
         raise UsageError(f"I don't know the command /{command.name}. Send /help to see what I can do.")
 
     async def _summarize_command(self, args: str, incoming: Incoming) -> Reply:

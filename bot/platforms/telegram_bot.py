@@ -23,6 +23,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -42,7 +43,7 @@ from bot.core.commands import Commands, parse_command
 from bot.core.messages import ChatRef, Incoming, Reply, Tone
 from bot.platforms.base import ChatUnreachable
 from bot.render.telegram_html import EXPAND_PREFIX, TelegramMessage, render_reply, visible_text
-from config.settings import TelegramSettings
+from config.settings import ConfigError, TelegramSettings
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,13 @@ class TelegramPlatform:
         app.add_handler(MessageHandler((filters.TEXT | filters.CAPTION) & ~filters.UpdateType.EDITED,
                                        self._on_message))
         app.add_error_handler(self._on_error)
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise ConfigError(
+                "Telegram rejected the bot token (telegram.token, PAPERBOY_TELEGRAM__TOKEN): "
+                "check it with @BotFather"
+            ) from None
         self._bot_username = (app.bot.username or "").lower()
         self._bot_id = app.bot.id
         await self._register_menu(app)
@@ -239,8 +246,10 @@ class TelegramPlatform:
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         chat = update.effective_chat
-        if message is None or chat is None or (message.from_user and message.from_user.is_bot):
+        if message is None or chat is None:
             return
+        if message.from_user and message.from_user.is_bot and message.sender_chat is None:
+            return  # other bots (anonymous admins post as @GroupAnonymousBot with sender_chat)
         text = message.text or message.caption or ""
         incoming = await self._incoming(message, text)
         if incoming is None:
@@ -263,6 +272,7 @@ class TelegramPlatform:
         if chat.type == ChatType.CHANNEL:
             return None
         command = parse_command(text)
+        target = ""
         if command is not None and is_group:
             target = (text.split(maxsplit=1)[0].partition("@")[2]).lower()
             if target and target != self._bot_username:
@@ -281,7 +291,9 @@ class TelegramPlatform:
             user_id=str(user.id) if user else str(chat.id),
             text=text,
             is_group=is_group,
-            addressed=not is_group or mentioned or replied or command is not None,
+            # In a group, a bare /command may be meant for another bot: "addressed" says it
+            # named us, so the core answers unknown commands only then.
+            addressed=not is_group or mentioned or replied or bool(target),
             can_manage=can_manage,
             user_name=(user.username or user.first_name) if user else "",
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -29,7 +31,8 @@ from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.gemini_api import GeminiFake, good, slow
 from tests.fakes.telegram_api import TelegramFake
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "arxiv-api"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "arxiv-api"
 TOKEN = "123456:AAtestTokenThatMustNeverBeLogged0123456"
 USER = 7001
 GROUP = -100555
@@ -414,3 +417,31 @@ async def test_every_command_answers_in_telegram(bot: Bot, tg: TelegramFake, com
     tg.user_message(USER, command)
     [reply] = await tg.wait_for_messages(1, chat_id=USER)
     assert expected.lower() in reply.visible.lower(), reply.visible
+
+
+async def test_other_bots_commands_in_groups_get_no_answer(bot: Bot, tg: TelegramFake) -> None:
+    """/warn (a moderation bot's command) in a group: silence; /warn@paperboy_test_bot: an answer."""
+    tg.user_message(GROUP, "/warn @spammer", chat_type="supergroup", title="Lab")
+    tg.user_message(GROUP, "/warn@paperboy_test_bot", chat_type="supergroup")
+    [reply] = await tg.wait_for_messages(1, chat_id=GROUP)
+    await asyncio.sleep(0.3)
+    assert len(tg.sent_to(GROUP)) == 1 and "I don't know the command /warn" in reply.visible
+
+
+async def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path, arxiv_server: ArxivFake) -> None:
+    """Telegram answering 401 to getMe: one line naming the setting, exit 2, the token nowhere."""
+    async with TelegramFake(token="999:someOtherTokenTheServerKnows0000000000") as tg:
+        env = {**os.environ, "PYTHONPATH": str(ROOT),
+               "PAPERBOY_STORAGE__PATH": str(tmp_path / "t.db"),
+               "PAPERBOY_ARXIV__API_URL": arxiv_server.api_url,
+               "PAPERBOY_TELEGRAM__TOKEN": TOKEN,
+               "PAPERBOY_TELEGRAM__API_BASE_URL": tg.base_url}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    text = (out + err).decode()
+    assert proc.returncode == 2, text
+    assert "Telegram rejected the bot token" in text and "PAPERBOY_TELEGRAM__TOKEN" in text
+    assert TOKEN.split(":")[1] not in text

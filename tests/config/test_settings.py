@@ -165,9 +165,10 @@ def test_secrets_are_masked_in_repr_and_logs(monkeypatch: pytest.MonkeyPatch, ca
         with caplog.at_level(logging.INFO, logger="test.secrets"):
             logger.info("POST https://api.telegram.org/bot%s/getMe key=%s", s.telegram.token.get_secret_value(), "my-gemini-secret")  # type: ignore[union-attr]
             logger.info("unconfigured token 987654:AAAnotherTokenThatLooksReal0123456789 leaked")
+            logger.info("GET http://127.0.0.1/bot555555:AAinsideTheBotApiUrlPath0123456789/getMe")
     finally:
         logger.removeFilter(redactor)
     text = caplog.text
     assert "AAExampleSecret" not in text and "my-gemini-secret" not in text
-    assert "AAAnotherToken" not in text
+    assert "AAAnotherToken" not in text and "AAinsideTheBotApiUrl" not in text
     assert "/getMe" in text and "***" in text
