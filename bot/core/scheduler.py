@@ -62,7 +62,7 @@ class DigestScheduler:
         settings: DigestSettings,
         *,
         clock: Callable[[], datetime] = _now,
-        reconcile_every_s: float = 60.0,
+        reconcile_every_s: float = 600.0,
     ) -> None:
         self._digests = digests
         self._repo = repo

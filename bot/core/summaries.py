@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import PaperCard
@@ -14,6 +15,8 @@ from summarizer.base import Summarizer
 from summarizer.prompts import PROMPT_VERSION
 
 log = logging.getLogger(__name__)
+
+FALLBACK_TTL_S = 30 * 60  # how long a fallback card is reused before the model is asked again
 
 
 class PaperSummaries:
@@ -30,12 +33,17 @@ class PaperSummaries:
         summarizer: Summarizer,
         *,
         metadata_ttl: timedelta = timedelta(hours=6),
+        fallback_ttl_s: float = FALLBACK_TTL_S,
     ) -> None:
+        self._fallback_ttl_s = fallback_ttl_s
         self._repo = repo
         self._source = source
         self._summarizer = summarizer
         self._metadata_ttl = metadata_ttl
         self._in_flight: dict[tuple[str, str], asyncio.Future[PaperCard]] = {}
+        # Fallback (extractive) cards are not stored, so the model gets another chance later;
+        # but while it is down, every chat asking for the paper must not call it again.
+        self._fallbacks: dict[tuple[str, str], tuple[float, PaperCard]] = {}
 
     async def paper(self, ref: ArxivId) -> Paper:
         """Metadata for ``ref``: stored when fresh enough (a versioned id never changes)."""
@@ -49,11 +57,17 @@ class PaperSummaries:
         return paper
 
     def cached_card(self, paper: Paper, language: str) -> PaperCard | None:
-        """The stored summary of this paper version in this language, if any."""
+        """The stored summary of this paper version in this language, if any (or a recent
+        fallback, while the model is failing)."""
         summary = self._repo.get_summary(
             paper.arxiv_id, paper.version, language, self._summarizer.name, PROMPT_VERSION
         )
-        return PaperCard(paper, summary, cached=True) if summary is not None else None
+        if summary is not None:
+            return PaperCard(paper, summary, cached=True)
+        fallback = self._fallbacks.get((paper.versioned_id, language))
+        if fallback is not None and fallback[0] > time.monotonic():
+            return PaperCard(paper, fallback[1].summary, cached=True)
+        return None
 
     async def card(self, ref: ArxivId, language: str) -> PaperCard:
         """A card for ``ref`` in ``language``; raises PapersError when arXiv cannot provide it."""
@@ -83,8 +97,11 @@ class PaperSummaries:
         summary = await self._summarizer.summarize(paper, paper.abstract, language)
         if summary.backend == self._summarizer.name:
             self._repo.save_summary(paper, summary, PROMPT_VERSION)
-        else:  # a fallback: not cached, so the model gets another chance next time
+        else:  # a fallback: not stored, so the model gets another chance after a while
             log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name, summary.backend)
+            card = PaperCard(paper, summary, cached=False)
+            self._fallbacks[(paper.versioned_id, language)] = (time.monotonic() + self._fallback_ttl_s, card)
+            return card
         log.info(
             "summarized %s in %s with %s in %.1fs",
             paper.versioned_id,

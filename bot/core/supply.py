@@ -134,7 +134,10 @@ class PaperSupply:
             return None
         entries = []
         for entry in listing.entries:
-            self._repo.save_paper(entry.paper)
+            if self._repo.get_paper(entry.paper.versioned_id) is None:
+                # The feed lacks comments, journal refs and submission dates: never let it
+                # overwrite what an API look-up stored.
+                self._repo.save_paper(entry.paper)
             entries.append((entry.paper.versioned_id, entry.announce_type))
         self._repo.digests.save_listing(key, listing.announced.isoformat(), entries)
         if listing.announced > mailing:

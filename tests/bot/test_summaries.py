@@ -44,7 +44,7 @@ async def summaries(
     repo = Repository.open(settings.storage.path)
     source = ArxivSource(settings.arxiv)
     summarizer = make_summarizer(settings)
-    yield PaperSummaries(repo, source, summarizer)
+    yield PaperSummaries(repo, source, summarizer, fallback_ttl_s=0.3)
     await summarizer.aclose()
     await source.aclose()
     repo.close()
@@ -83,13 +83,17 @@ async def test_concurrent_requests_share_one_model_call(summaries: PaperSummarie
 
 
 async def test_garbage_twice_falls_back_and_is_not_cached(summaries: PaperSummaries, gemini: GeminiFake) -> None:
-    """Malformed then rambling output: an extractive card, marked; the next request asks the model again."""
+    """Malformed then rambling output: an extractive card, marked; it is reused for a while (the
+    model is not hammered), then the model is asked again."""
     ref = parse_arxiv_id("2410.13726v2")
     gemini.script(malformed(), rambling("en"))
     card = await summaries.card(ref, "en")
     assert card.summary.backend == "extractive" and card.summary.extractive
     assert card.summary.note and "extractive" in card.summary.note.lower()
     assert len(gemini.requests) == 2
+    soon = await summaries.card(ref, "en")
+    assert soon.summary == card.summary and len(gemini.requests) == 2
+    await asyncio.sleep(0.35)
     again = await summaries.card(ref, "en")
     assert again.summary.backend == "gemini" and not again.cached
     assert len(gemini.requests) == 3
