@@ -170,3 +170,9 @@ def m007_listings_and_digests(db: Database) -> None:
         not_null=["platform", "chat_id", "cycle", "due_at", "created_at", "items", "matched", "trigger"],
     )
     db.table("digests").create_index(["platform", "chat_id", "due_at"])
+
+
+@migrations()
+def m008_subscription_cross_lists(db: Database) -> None:
+    """Per subscription: include papers cross-listed into its categories (on by default)."""
+    db.table("subscriptions").add_column("cross_lists", int, not_null_default=1)

@@ -54,6 +54,7 @@ class Subscription:
     label: str  # what the user typed, for display
     active: bool = True
     created_at: datetime | None = None
+    cross_lists: bool = True  # digests include papers cross-listed into its categories
 
 
 @dataclass(frozen=True, slots=True)

@@ -373,6 +373,16 @@ class Repository:
         )
         return cursor.rowcount > 0
 
+    @_wrapped
+    def set_cross_lists(self, chat: ChatRef, sub_id: int, on: bool) -> bool:
+        """Whether a subscription's digests include cross-listed papers; False if no such one."""
+        cursor = self._db.execute(
+            "UPDATE subscriptions SET cross_lists = ?"
+            " WHERE id = ? AND platform = ? AND chat_id = ? AND active = 1",
+            [int(on), sub_id, *_key(chat)],
+        )
+        return cursor.rowcount > 0
+
     # deliveries -----------------------------------------------------------------------------
 
     @_wrapped

@@ -33,7 +33,7 @@ __all__ = ["ADMIN_ONLY", "CHAT_COMMANDS", "MAX_SUBSCRIPTIONS", "ChatCommands", "
 
 CHAT_COMMANDS = frozenset(
     {"subscribe", "unsubscribe", "list", "time", "timezone", "lang", "max", "pause", "resume",
-     "links", "compact"}
+     "links", "compact", "crosslists"}
 )  # fmt: skip
 MAX_SUBSCRIPTIONS = 20
 ADMIN_ONLY = (
@@ -85,6 +85,7 @@ class ChatCommands:
             "resume": self._resume,
             "links": self._links,
             "compact": self._compact,
+            "crosslists": self._crosslists,
         }
 
     async def handle(self, name: str, args: str, incoming: Incoming) -> Reply:
@@ -294,6 +295,26 @@ class ChatCommands:
             )
         return Reply.notice("Compact digests off: each paper gets its full card again.")
 
+    def _crosslists(self, chat: Chat, args: str, incoming: Incoming) -> Reply:
+        """/crosslists [numbers] on|off: papers cross-listed into a subscription's categories."""
+        subs = self._repo.subscriptions_for(chat.ref)
+        if not subs:
+            return Reply.notice("This chat follows no topics yet; /subscribe adds one.")
+        if not args:
+            return Reply.notice(
+                "Cross-listed papers (primary category elsewhere) per subscription:\n"
+                + _numbered(subs) + "\nChange with /crosslists 2 off, or /crosslists on for all."
+            )
+        *numbers, switch = args.split()
+        on = _switch(switch, "crosslists")
+        chosen = _by_numbers(subs, " ".join(numbers)) if numbers else subs
+        for sub in chosen:
+            assert sub.id is not None
+            self._repo.set_cross_lists(chat.ref, sub.id, on)
+        which = ", ".join(f"“{s.label}”" for s in chosen)
+        state = "include" if on else "leave out"
+        return Reply.notice(f"Digests for {which} now {state} cross-listed papers.")
+
     def _links_on(self, chat: Chat, incoming: Incoming) -> bool:
         if chat.links_enabled is not None:
             return chat.links_enabled
@@ -318,7 +339,8 @@ def _numbered(subs: list[Subscription]) -> str:
             what = describe(parse_topic(sub.query))
         except InvalidTopic:  # stored by an older version with other rules: show it as is
             what = sub.kind
-        lines.append(f"{number}. “{sub.label}” ({what})")
+        cross = "" if sub.cross_lists else ", without cross-lists"
+        lines.append(f"{number}. “{sub.label}” ({what}{cross})")
     return "\n".join(lines)
 
 

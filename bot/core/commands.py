@@ -40,6 +40,8 @@ Daily digests
 /digest - send the next digest now
 /time 08:00, /timezone Europe/Berlin, /lang zh, /max 5 - when, in what language, how many
 /pause, /resume - stop and restart digests
+/compact on|off - one short list instead of a card per paper
+/crosslists [number] on|off - include papers cross-listed into a subscription's categories
 /links on|off - answer arXiv links in this group without being mentioned
 
 In groups only admins change subscriptions and settings."""

@@ -161,10 +161,10 @@ class Digests:
         cycles = self._cycles(current, last)
         if not cycles:
             return self._nothing_new(chat, due, trigger, now)
-        topics = [t for s in subscriptions if (t := _topic(s.query)) is not None]
+        topics = [(s, t) for s in subscriptions if (t := _topic(s.query)) is not None]
         candidates: list[tuple[Topic, Listed]] = []
         for previous, announcement in cycles:
-            for topic in topics:
+            for sub, topic in topics:
                 for key in self._supply.sources_for(topic):
                     try:
                         listed = await self._supply.listed(key, announcement, previous)
@@ -172,7 +172,10 @@ class Digests:
                         if announcement == current:
                             raise
                         listed = []
-                    candidates += [(topic, item) for item in listed]
+                    candidates += [
+                        (topic, item) for item in listed
+                        if sub.cross_lists or not item.announce_type.endswith("cross")
+                    ]
         ranked = [p for p in rank(candidates) if not self._repo.was_delivered(chat.ref, p.arxiv_id)]
         items = [paper.versioned_id for paper in ranked[: chat.max_papers]]
         return self._repo.digests.start_digest(

@@ -63,6 +63,8 @@ MENU = [
     ("max", "Papers per digest, e.g. /max 5"),
     ("pause", "Pause digests"),
     ("resume", "Resume digests"),
+    ("compact", "Short digests: /compact on|off"),
+    ("crosslists", "Cross-listed papers per subscription: /crosslists 1 off"),
     ("links", "Answer arXiv links in this group: /links on|off"),
 ]
 _ADMIN_TTL_S = 300.0

@@ -432,3 +432,23 @@ async def test_evening_in_new_york_delivers_the_published_cycle_on_time(
         outcome = await p.run_due(ref)
     assert outcome.status == "sent" and outcome.sent == 2
     assert _texts(tg, 1700)[0].startswith("📬 arXiv digest for Tue 17 Nov 2026")
+
+
+async def test_cross_lists_are_a_per_subscription_option(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A paper whose primary category is cs.LG, cross-listed to cs.CV: in the digest by default,
+    left out after /crosslists 1 off (and /list says so)."""
+    cross = feed_entry("2611.20001", 1, "A cs.LG paper cross-listed to vision", ["X. Author"],
+                       "We propose a learning method for images.", categories=("cs.LG", "cs.CV"))
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), [*cv_papers("2611.1", 1), cross])
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        with_cross = p.chat(1800, "cs.CV")
+        without = p.chat(1801, "cs.CV")
+        tg.user_message(1801, "/crosslists 1 off")
+        tg.user_message(1801, "/list")
+        await tg.wait_for_messages(2, chat_id=1801)
+        assert (await p.run_due(with_cross)).sent == 2
+        assert (await p.run_due(without)).sent == 1
+    assert "without cross-lists" in _texts(tg, 1801)[1]
+    assert not any("cross-listed to vision" in t for t in _texts(tg, 1801))

@@ -20,6 +20,7 @@ RELEASED_STEPS = [
     "m005_deliveries",
     "m006_usage",
     "m007_listings_and_digests",
+    "m008_subscription_cross_lists",
 ]
 
 
