@@ -16,11 +16,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from bot.app import run
+from bot.core.supply import fetchable_announcement
 from config.settings import (
     ArxivSettings,
     GeminiSettings,
@@ -28,7 +30,9 @@ from config.settings import (
     StorageSettings,
     TelegramSettings,
 )
+from papers.announcements import mailing_date
 from tests.fakes.arxiv_api import ArxivFake
+from tests.fakes.arxiv_rss import feed_entry
 from tests.fakes.gemini_api import GeminiFake
 from tests.fakes.telegram_api import TelegramFake
 
@@ -68,10 +72,18 @@ async def cli_markdown(arxiv: ArxivFake, workdir: Path) -> None:
 async def console_session(arxiv: ArxivFake, workdir: Path) -> None:
     """The console chat with typed lines echoed, as a user would see the exchange."""
     lines = ["/help", "/summarize 2410.13726", "https://huggingface.co/papers/2104.12255",
-             "/summarize 2413.00001", "/subscribe talking head generation -survey", "/list"]
+             "/summarize 2413.00001", "/subscribe cs.CV -survey", "/list", "/digest", "/digest"]
+    mailing = mailing_date(fetchable_announcement(datetime.now(UTC)))
+    arxiv.set_listing("cs.CV", mailing, [
+        feed_entry("2611.30001", 1, "Streaming avatars with diffusion", ["A. Author", "B. Author"],
+                   "We propose a streaming diffusion model for talking avatars. It runs in real "
+                   "time. Experiments show lower latency than prior work.", categories=("cs.CV",)),
+        feed_entry("2611.30002", 1, "A survey of talking heads", ["C. Author"],
+                   "This survey reviews talking head generation.", categories=("cs.CV",)),
+    ])
     settings = Settings(
         storage=StorageSettings(path=workdir / "console.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.1),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, feed_url=arxiv.feed_url, min_interval_s=0.1),
     )
     _section("console chat (paperboy run, no token set)")
     for line in lines:
