@@ -33,7 +33,7 @@ from config.settings import (
 from papers.announcements import mailing_date
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.arxiv_rss import feed_entry
-from tests.fakes.gemini_api import GeminiFake
+from tests.fakes.gemini_api import GeminiFake, good, status
 from tests.fakes.telegram_api import TelegramFake
 
 TOKEN = "123456:AAdemoTokenForTheLoopbackFakeOnly000000"
@@ -99,11 +99,15 @@ async def telegram_session(arxiv: ArxivFake, workdir: Path) -> None:
         settings = Settings(
             storage=StorageSettings(path=workdir / "tg.db"),
             arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.1),
-            gemini=GeminiSettings(api_key=SecretStr("demo-key"), base_url=gemini.base_url),
+            gemini=GeminiSettings(api_key=SecretStr("demo-key"), base_url=gemini.base_url,
+                                  max_attempts=2, initial_backoff_s=0.1, max_backoff_s=0.2),
             telegram=TelegramSettings(token=SecretStr(TOKEN), api_base_url=tg.base_url,
                                       api_file_url=tg.base_file_url, poll_timeout_s=1,
                                       per_chat_interval_s=0.2),
         )
+        # Gemini answers the first paper; then it is "down" (503), to show the marked fallback.
+        gemini.script(good())
+        gemini.default = status(503)
         stop = asyncio.Event()
         task = asyncio.create_task(run(settings, stop=stop))
         await tg.wait_for_requests("getUpdates", 1)
@@ -133,7 +137,7 @@ async def telegram_session(arxiv: ArxivFake, workdir: Path) -> None:
                 continue
             for message in tg.sent[before:]:
                 buttons = [b["text"] for row in message.buttons for b in row]
-                shown = message.visible if len(message.visible) < 900 else message.visible[:900] + " […]"
+                shown = message.visible if len(message.visible) < 2500 else message.visible[:2500] + " […]"
                 print(f"<<< {message.method} to {message.chat_id}"
                       + (f" [buttons: {', '.join(buttons)}]" if buttons else "") + f"\n{shown}")
         stop.set()
