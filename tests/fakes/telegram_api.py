@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
@@ -97,6 +98,9 @@ class TelegramFake(BotApiMethods):
         self._delays: dict[str, list[float]] = {}
         self._rates: tuple[float, float, float, float] | None = None
         self._buckets: dict[int, RateBucket] = {}
+        self._overall: RateBucket | None = None
+        self.overall_429s = 0
+        """429s answered because of the bot-wide limit (``enable_rate_limits(overall_per_second=)``)."""
         self._methods: dict[str, Callable[[JSON], Awaitable[Any]]] = {
             name[len("_m_") :].lower(): getattr(self, name)
             for name in dir(self)
@@ -159,11 +163,21 @@ class TelegramFake(BotApiMethods):
         private_burst: float = 3,
         group_per_minute: float = 20,
         group_burst: float | None = None,
+        overall_per_second: float | None = None,
+        overall_burst: float | None = None,
     ) -> None:
-        """Answer 429 when sends to one chat exceed Telegram's sustained rates (token buckets)."""
+        """Answer 429 when sends to one chat exceed Telegram's sustained rates (token buckets).
+
+        ``overall_per_second`` (e.g. 30) also limits the bot's sends to all chats together, with
+        a burst of ``overall_burst`` (default: one second's worth); None leaves that unlimited.
+        """
         burst = group_per_minute if group_burst is None else group_burst
         self._rates = (private_per_second, private_burst, group_per_minute / 60, burst)
         self._buckets.clear()
+        self._overall = None
+        if overall_per_second is not None:
+            capacity = overall_per_second if overall_burst is None else overall_burst
+            self._overall = RateBucket(capacity, overall_per_second, capacity, time.monotonic())
 
     def block(self, chat_id: int) -> None:
         """The user blocked the bot: deliveries answer 403."""
@@ -196,6 +210,18 @@ class TelegramFake(BotApiMethods):
     def slow(self, method: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` take ``seconds`` before answering."""
         self._delays.setdefault(method.lower(), []).extend([seconds] * times)
+
+    def _check_flood(self, chat_id: int, kind: str) -> None:
+        """The bot-wide limit first (it spends no chat's budget), then the chat's own."""
+        if self._overall is not None:
+            wait = self._overall.take(time.monotonic())
+            if wait > 0:
+                self.overall_429s += 1
+                seconds = max(1, math.ceil(wait))
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds}
+                )
+        super()._check_flood(chat_id, kind)
 
     # -- what tests read -----------------------------------------------------------------------
 
