@@ -153,7 +153,9 @@ class ArxivFeed:
         url = self._settings.feed_url + "+".join(wanted)
         return await with_retries(
             f"feed {'+'.join(wanted)}",
-            lambda: run_on_arxiv_thread(self._attempt, url, wanted),
+            lambda: run_on_arxiv_thread(
+                self._attempt, url, wanted, timeout=self._attempt_timeout_s
+            ),
             retry_policy(self._settings),
             final=(ArxivBadRequest,),
             transient=_is_transient,

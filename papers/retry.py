@@ -23,7 +23,7 @@ class RetryPolicy:
 
     attempts: int  # 1 = no retry
     first_backoff_s: float
-    attempt_timeout_s: float  # the overall bound of one attempt (queueing, pacing, I/O)
+    attempt_timeout_s: float  # bound of one attempt once it runs (pacing and I/O; not queueing)
 
 
 async def with_retries(
@@ -36,14 +36,14 @@ async def with_retries(
     describe: Callable[[BaseException], str],
     logger: logging.Logger = log,
 ) -> _T:
-    """Run ``attempt`` until it succeeds; ``final`` errors pass through at once, transient ones
+    """Run ``attempt`` (which applies ``policy.attempt_timeout_s`` once it runs) until it succeeds; ``final`` errors pass through at once, transient ones
     are retried with backoff (honouring a ``retry_after_s`` the error carries), anything else and
     exhausted retries become ArxivUnavailable with a reason that names no URL."""
     backoff = policy.first_backoff_s
     reason = "no attempt made"
     for number in range(1, policy.attempts + 1):
         try:
-            return await asyncio.wait_for(attempt(), policy.attempt_timeout_s)
+            return await attempt()  # the attempt enforces attempt_timeout_s itself
         except final:
             raise
         except Exception as exc:  # sorted into transient or not just below

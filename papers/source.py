@@ -40,10 +40,27 @@ _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv")
 _T = TypeVar("_T")
 
 
-async def run_on_arxiv_thread(fn: Callable[..., _T], *args: Any) -> _T:
+async def run_on_arxiv_thread(
+    fn: Callable[..., _T], *args: Any, timeout: float | None = None
+) -> _T:
     """Run blocking arXiv I/O on the process's one arXiv thread, so that every client of arXiv
-    (API, feeds) keeps to a single connection at a time."""
-    return await asyncio.get_running_loop().run_in_executor(_WORKER, fn, *args)
+    (API, feeds) keeps to a single connection at a time.
+
+    ``timeout`` bounds the work once it has started: time spent queued behind other arXiv
+    requests (many chats' topics at once) is not a failure and is not counted.
+    """
+    loop = asyncio.get_running_loop()
+    started = asyncio.Event()
+
+    def job() -> _T:
+        loop.call_soon_threadsafe(started.set)
+        return fn(*args)
+
+    future = loop.run_in_executor(_WORKER, job)
+    if timeout is None:
+        return await future
+    await started.wait()
+    return await asyncio.wait_for(future, timeout)
 
 
 class Pacer:
@@ -155,8 +172,8 @@ class ArxivSource:
         )
         # A generous bound on one attempt (queueing behind another request, pacing, connect and
         # read timeouts); the requests timeout normally fires first.
-        self._attempt_timeout_s = 2 * settings.timeout_s + 2 * settings.min_interval_s + 1.0
         self._policy = retry_policy(settings)
+        self._attempt_timeout_s = self._policy.attempt_timeout_s
         self._closed = False
 
     async def __aenter__(self) -> Self:
@@ -217,10 +234,11 @@ class ArxivSource:
         """Run one search on the arXiv thread, retrying transient failures with backoff."""
         if self._closed:
             raise ArxivUnavailable("the arXiv source is closed")
-        loop = asyncio.get_running_loop()
         return await with_retries(
             what,
-            lambda: loop.run_in_executor(_WORKER, self._fetch, search, page_size),
+            lambda: run_on_arxiv_thread(
+                self._fetch, search, page_size, timeout=self._policy.attempt_timeout_s
+            ),
             self._policy,
             final=(ArxivBadRequest, PaperNotFound),
             transient=_is_transient,

@@ -40,6 +40,7 @@ Status = Literal[
     "already-sent", "failed",
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
+SENDING_CHATS = 60
 MAX_SEND_ATTEMPTS = 5  # a digest whose sending failed this often is given up (logged)
 
 
@@ -76,6 +77,9 @@ class Digests:
         self._settings = settings
         self._clock = clock
         self._concurrency = asyncio.Semaphore(concurrency)
+        # Chats sending at once: with thousands due at the same minute, a reader would otherwise
+        # wait minutes between the header and the first card (bench/fanout.py).
+        self._sending = asyncio.Semaphore(SENDING_CHATS)
         self._chat_locks: dict[ChatRef, asyncio.Lock] = {}
         self.platforms: dict[str, Platform] = {}
 
@@ -217,6 +221,12 @@ class Digests:
             self._repo.digests.complete(record.id)
             return Outcome("sent" if record.items else "nothing-new", record=record)
         cards = await asyncio.gather(*(self._card(v, chat.language) for v in pending))
+        async with self._sending:
+            return await self._send(record, chat, platform, cards)
+
+    async def _send(
+        self, record: DigestRecord, chat: Chat, platform: Platform, cards: list[PaperCard | None]
+    ) -> Outcome:
         sent = 0
         try:
             if not record.header_sent:
