@@ -9,6 +9,7 @@ topic back, so storage keeps only that string.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -360,8 +361,12 @@ def _query_score(expression: Node, paper: _Paper) -> float:
     return max(0.5, sum(paper.score(term) for term in wanted))
 
 
+@functools.lru_cache(maxsize=8192)
 def _normalize(text: str) -> str:
-    """Lower-case stemmed words between single spaces, padded, for whole-word lookups."""
+    """Lower-case stemmed words between single spaces, padded, for whole-word lookups.
+
+    Cached: a digest run matches the same few hundred titles and abstracts for every chat.
+    """
     return " " + " ".join(_stem(w) for w in _WORD.findall(text.lower())) + " "
 
 

@@ -91,6 +91,8 @@ class PaperSupply:
         self._source = source
         self._max_query_results = max_query_results
         self._locks: dict[str, asyncio.Lock] = {}
+        # Hydrated listings of this process, so a thousand chats do not re-read them from SQLite.
+        self._hydrated: dict[tuple[str, str], list[Listed]] = {}
         self.requests = 0  # arXiv requests made (benchmarks read it)
 
     def sources_for(self, topic: Topic) -> list[str]:
@@ -102,6 +104,9 @@ class PaperSupply:
     async def listed(self, key: str, announcement: datetime, previous: datetime) -> list[Listed]:
         """The papers ``key`` lists for this cycle; NotReady when arXiv has not caught up yet."""
         cycle = cycle_key(announcement)
+        known = self._hydrated.get((key, cycle))
+        if known is not None:
+            return known
         lock = self._locks.setdefault(f"{key}@{cycle}", asyncio.Lock())
         async with lock:  # concurrent chats on the same topic wait for one fetch
             stored = self._repo.digests.get_listing(key, cycle)
@@ -121,7 +126,11 @@ class PaperSupply:
                     stored = await self._search(
                         key, query, cycle, announcement, previous, self._max_query_results
                     )
-        return [listed for vid, kind in stored if (listed := self._hydrate(vid, kind))]
+        hydrated = [listed for vid, kind in stored if (listed := self._hydrate(vid, kind))]
+        if len(self._hydrated) > 4096:  # a long-running process: keep the memory bounded
+            self._hydrated.clear()
+        self._hydrated[(key, cycle)] = hydrated
+        return hydrated
 
     async def _fetch_feed(self, key: str, mailing: date) -> list[tuple[str, str]] | None:
         """The feed's entries for ``mailing``; None when the feed has moved past it (or is in its
