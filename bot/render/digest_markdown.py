@@ -19,8 +19,7 @@ from typing import Final
 from bot.core.messages import PaperCard
 from bot.core.topic_digest import TopicDigest
 from bot.render.labels import labels_for, model_credit
-from bot.render.markdown import escape
-from bot.render.outline import outline
+from bot.render.markdown import escape, render_card
 
 AUTHOR: Final = "paperboy"
 CATEGORY: Final = "Paper"
@@ -96,39 +95,11 @@ def render_paper(card: PaperCard, *, shown_note: str = "") -> str:
     The card's own note (a fallback, an untranslated summary) is added unless it is
     ``shown_note``, the one the page already shows at the top.
     """
-    o = outline(card, author_limit=_AUTHOR_LIMIT)
-    links = " · ".join(f"[{escape(link.label)}]({link.url})" for link in o.links)
-    out = [
-        f"## {escape(o.title)}",
-        "",
-        f"**{o.authors_heading}:** {escape(o.authors)}",
-        "",
-        escape(card.paper.abstract),
-        "",
-        f"arXiv:{o.arxiv_id} · {links}",
-        "",
-        f"**{o.tldr_heading}**",
-        "",
-        escape(o.tldr),
-        "",
-        f"**{o.takeaways_heading}**",
-        "",
-        *(f"{i}. {escape(t)}" for i, t in enumerate(o.takeaways, 1)),
-        "",
-        f"**{o.analysis_heading}**",
-        "",
-    ]
-    for i, section in enumerate(o.analysis, 1):
-        if section.parts:
-            out.append(f"{i}. **{section.heading}**")
-            out += [f"    - **{p.heading}:** {escape(p.text)}" for p in section.parts]
-        else:
-            out.append(f"{i}. **{section.heading}:** {escape(section.text)}")
-    if o.keywords:
-        out += ["", f"**{o.keywords_heading}:** " + ", ".join(escape(k) for k in o.keywords)]
-    if card.summary.note and card.summary.note != shown_note:
-        out += ["", "> " + escape(card.summary.note)]
-    return "\n".join(out)
+    note = card.summary.note
+    return render_card(
+        card, 2, abstract=True, numbered_analysis=True, author_limit=_AUTHOR_LIMIT,
+        footer=note if note and note != shown_note else "",
+    )
 
 
 def _yaml(value: str) -> str:

@@ -15,16 +15,27 @@ def escape(text: str) -> str:
     return _SPECIAL.sub(r"\\\1", text)
 
 
-def render_card(card: PaperCard, heading_level: int = 2) -> str:
-    """One paper card: title, authors, links, summary, takeaways, analysis, keywords."""
-    o = outline(card)
+def render_card(
+    card: PaperCard,
+    heading_level: int = 2,
+    *,
+    abstract: bool = False,
+    numbered_analysis: bool = False,
+    author_limit: int = 10,
+    footer: str | None = None,
+) -> str:
+    """One paper card: title, authors, links, summary, takeaways, analysis, keywords, footer.
+
+    The exported digest page (digest_markdown.py) adds the abstract, numbers the analysis like
+    the digests it imitates, shows longer author lists, and replaces the footer ("" drops it).
+    """
+    o = outline(card, author_limit=author_limit)
     hashes = "#" * heading_level
     links = " · ".join(f"[{escape(link.label)}]({link.url})" for link in o.links)
-    out = [
-        f"{hashes} {escape(o.title)}",
-        "",
-        f"**{o.authors_heading}:** {escape(o.authors)}",
-        "",
+    out = [f"{hashes} {escape(o.title)}", "", f"**{o.authors_heading}:** {escape(o.authors)}", ""]
+    if abstract:
+        out += [escape(card.paper.abstract), ""]
+    out += [
         f"arXiv:{o.arxiv_id} · {links}",
         "",
         f"**{o.tldr_heading}**",
@@ -36,15 +47,18 @@ def render_card(card: PaperCard, heading_level: int = 2) -> str:
     ]
     out += [f"{i}. {escape(t)}" for i, t in enumerate(o.takeaways, 1)]
     out += ["", f"**{o.analysis_heading}**", ""]
-    for section in o.analysis:
+    for number, section in enumerate(o.analysis, 1):
+        bullet, indent = (f"{number}.", "    ") if numbered_analysis else ("-", "  ")
         if section.parts:
-            out.append(f"- **{section.heading}**")
-            out += [f"  - **{p.heading}:** {escape(p.text)}" for p in section.parts]
+            out.append(f"{bullet} **{section.heading}**")
+            out += [f"{indent}- **{p.heading}:** {escape(p.text)}" for p in section.parts]
         else:
-            out.append(f"- **{section.heading}:** {escape(section.text)}")
+            out.append(f"{bullet} **{section.heading}:** {escape(section.text)}")
     if o.keywords:
         out += ["", f"**{o.keywords_heading}:** " + ", ".join(escape(k) for k in o.keywords)]
-    out += ["", f"> {escape(o.footer)}"]
+    shown = o.footer if footer is None else footer
+    if shown:
+        out += ["", f"> {escape(shown)}"]
     return "\n".join(out)
 
 
