@@ -223,8 +223,10 @@ class Commands:
                     f"{describe_wait(wait)}. Papers someone already asked for are always available.",
                     Tone.WARNING,
                 )
-            self._quota.spend(incoming)
-            return await self._summaries.card(ref, language)
+            card = await self._summaries.card(ref, language)
+            if card.summary.backend == self._summaries.backend:
+                self._quota.spend(incoming)  # a fallback (the model failed) costs nothing
+            return card
         except PaperNotFound:
             return Notice(f"arXiv has no paper {ref}. Check the id and try again.", Tone.WARNING)
         except ArxivBadRequest as exc:

@@ -45,6 +45,11 @@ class PaperSummaries:
         # but while it is down, every chat asking for the paper must not call it again.
         self._fallbacks: dict[tuple[str, str], tuple[float, PaperCard]] = {}
 
+    @property
+    def backend(self) -> str:
+        """The configured summarizer's name ("gemini", "extractive", …)."""
+        return self._summarizer.name
+
     async def paper(self, ref: ArxivId) -> Paper:
         """Metadata for ``ref``: stored when fresh enough (a versioned id never changes)."""
         stored = self._repo.get_paper(ref.base, ref.version)

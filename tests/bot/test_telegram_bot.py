@@ -28,7 +28,7 @@ from config.settings import (
 from storage.models import ChatRef
 from storage.repository import Repository
 from tests.fakes.arxiv_api import ArxivFake
-from tests.fakes.gemini_api import GeminiFake, good, slow
+from tests.fakes.gemini_api import GeminiFake, good, slow, status
 from tests.fakes.telegram_api import TelegramFake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -445,3 +445,27 @@ async def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path,
     assert proc.returncode == 2, text
     assert "Telegram rejected the bot token" in text and "PAPERBOY_TELEGRAM__TOKEN" in text
     assert TOKEN.split(":")[1] not in text
+
+
+async def test_fallback_summaries_do_not_use_up_the_quota(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """With the model down, answers are extractive fallbacks: they do not count against the
+    hourly limit of new summaries."""
+    async with GeminiFake() as gemini:
+        gemini.default = status(503)
+        settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
+        settings = settings.model_copy(update={"gemini": GeminiSettings(
+            api_key=SecretStr("k-test-1234"), base_url=gemini.base_url, max_attempts=1)})
+        running = Bot(settings)
+        await running.start(tg)
+        try:
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_messages(1, chat_id=USER)
+            tg.user_message(USER, "/summarize 2104.12255")
+            await tg.wait_for_messages(2, chat_id=USER)
+        finally:
+            await running.stop()
+    first, second = (m.visible for m in tg.sent_to(USER))
+    assert first.startswith("DAWN") and second.startswith("0\n")
+    assert "extractive" in second

@@ -463,6 +463,19 @@ class TestFailures:
         with pytest.raises(RetryAfter, match="Retry in 20"):
             await bot.send_message(-100300, "too many")
 
+    async def test_bot_wide_rate_limit(self, bot: Bot, fake: TelegramFake) -> None:
+        """With an overall limit (the benchmark's 30/s), sends to *different* chats beyond it get
+        429 and are counted; after a pause the bot may send again."""
+        fake.enable_rate_limits(private_per_second=100, private_burst=100,
+                                overall_per_second=2, overall_burst=2)
+        await bot.send_message(1, "a")
+        await bot.send_message(2, "b")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(3, "c")
+        assert fake.overall_429s == 1
+        await asyncio.sleep(0.6)
+        await bot.send_message(3, "c again")
+
     async def test_blocked_and_kicked(self, bot: Bot, fake: TelegramFake) -> None:
         """A blocked user and a group that removed the bot answer 403 Forbidden, distinguishable
         by their description."""
