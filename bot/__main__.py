@@ -31,6 +31,7 @@ from bot.render import markdown, plain
 from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
 from config.settings import ConfigError, Settings, check_language, load_settings
+from papers.announcements import ARXIV_HOLIDAYS
 from papers.errors import (
     ArxivBadRequest,
     ArxivUnavailable,
@@ -184,8 +185,9 @@ async def _digest(
         return _fail(f"bad --date '{args.date}': give a date as YYYY-MM-DD, e.g. 2026-11-17",
                      EXIT_USAGE)
     now = clock() if clock is not None else datetime.now().astimezone()
+    holidays = ARXIV_HOLIDAYS | frozenset(settings.digest.extra_holidays)
     try:
-        mailing = resolve_mailing(day, now)
+        mailing = resolve_mailing(day, now, holidays)
     except MailingNotOut as exc:
         return _fail(f"{exc}.", EXIT_USAGE)
     try:
@@ -196,7 +198,7 @@ async def _digest(
     progress = _Progress(sys.stderr)
     try:
         async with open_services(settings, clock=clock) as services:
-            digests = TopicDigests(services.supply, services.summaries,
+            digests = TopicDigests(services.supply, services.summaries, holidays=holidays,
                                    concurrency=settings.summarizer.concurrency)
             if mailing.announcement is not None:
                 progress.status(f"reading the {mailing.day} mailing for '{topic.label}'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -126,6 +127,9 @@ class DigestSettings(_Section):
     notify_quiet_days: bool = False
     # arXiv search results fetched per query topic and announcement cycle.
     max_query_results: int = Field(default=100, ge=1, le=2000)
+    # Days (US Eastern dates) arXiv does not announce, beyond the built-in list (2025-2026);
+    # arXiv publishes them on its status page and blog.
+    extra_holidays: tuple[date, ...] = ()
 
 
 class DiscordSettings(_Section):

@@ -22,6 +22,7 @@ from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key, fetchable_
 from bot.platforms.base import ChatUnreachable, Platform
 from config.settings import DigestSettings
 from papers.announcements import (
+    ARXIV_HOLIDAYS,
     announcement_for_mailing,
     announcements_between,
     latest_announcement,
@@ -71,6 +72,7 @@ class Digests:
         concurrency: int = 4,
         clock: Callable[[], datetime] = _now,
     ) -> None:
+        self._holidays = ARXIV_HOLIDAYS | frozenset(settings.extra_holidays)
         self._repo = repo
         self._supply = supply
         self._summaries = summaries
@@ -161,7 +163,7 @@ class Digests:
         subscriptions = self._repo.subscriptions_for(chat.ref)
         if not subscriptions:
             return Outcome("no-subscriptions")
-        current = fetchable_announcement(now)
+        current = fetchable_announcement(now, self._holidays)
         cycles = self._cycles(current, last)
         if not cycles:
             return self._nothing_new(chat, due, trigger, now)
@@ -187,23 +189,25 @@ class Digests:
             trigger=trigger,
         )
 
-    @staticmethod
-    def _cycles(current: datetime, last: DigestRecord | None) -> list[tuple[datetime, datetime]]:
+    def _cycles(
+        self, current: datetime, last: DigestRecord | None
+    ) -> list[tuple[datetime, datetime]]:
         """(previous, announcement) pairs not covered yet: the latest only for a first digest."""
+        holidays = self._holidays
         if last is None:
-            return [(latest_announcement(current - timedelta(minutes=1)), current)]
-        covered = announcement_for_mailing(date.fromisoformat(last.cycle))
+            return [(latest_announcement(current - timedelta(minutes=1), holidays=holidays), current)]
+        covered = announcement_for_mailing(date.fromisoformat(last.cycle), holidays=holidays)
         if covered is None or covered >= current:
             return []
-        sequence = [covered, *announcements_between(covered, current)]
+        sequence = [covered, *announcements_between(covered, current, holidays=holidays)]
         return list(zip(sequence, sequence[1:], strict=False))[-_MAX_CYCLES:]
 
     def _nothing_new(self, chat: Chat, due: datetime, trigger: str, now: datetime) -> Outcome:
         """No cycle since the last digest: on a weekend or holiday, maybe say so (once)."""
-        reason = quiet_reason(due.astimezone(ZoneInfo(chat.timezone)).date())
+        reason = quiet_reason(due.astimezone(ZoneInfo(chat.timezone)).date(), holidays=self._holidays)
         if reason and self._settings.notify_quiet_days and trigger == "schedule":
             record = self._repo.digests.start_digest(
-                chat.ref, cycle=cycle_key(fetchable_announcement(now)), due_at=due, items=[],
+                chat.ref, cycle=cycle_key(fetchable_announcement(now, self._holidays)), due_at=due, items=[],
                 matched=0, trigger=trigger,
             )
             return Outcome("quiet", record=record, detail=reason)

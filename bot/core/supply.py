@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from papers.announcements import ARXIV_TZ, latest_announcement, mailing_date
+from papers.announcements import ARXIV_HOLIDAYS, ARXIV_TZ, latest_announcement, mailing_date
 from papers.feed import ArxivFeed
 from papers.models import Paper
 from papers.query import Topic, to_arxiv_query
@@ -35,9 +35,9 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def fetchable_announcement(now: datetime) -> datetime:
+def fetchable_announcement(now: datetime, holidays: Collection[date] = ARXIV_HOLIDAYS) -> datetime:
     """The newest announcement whose listing arXiv publishes by ``now`` (feed and API)."""
-    return latest_announcement(now - LISTING_LAG)
+    return latest_announcement(now - LISTING_LAG, holidays=holidays)
 
 
 class NotReady(Exception):

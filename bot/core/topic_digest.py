@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -19,6 +19,7 @@ from bot.core.ranking import rank
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import Listed, PaperSupply
 from papers.announcements import (
+    ARXIV_HOLIDAYS,
     QuietReason,
     announcement_for_mailing,
     latest_announcement,
@@ -70,23 +71,25 @@ class TopicDigest:
         return sum(not card.cached for card in self.cards)
 
 
-def resolve_mailing(day: date | None, now: datetime) -> Mailing:
+def resolve_mailing(
+    day: date | None, now: datetime, holidays: Collection[date] = ARXIV_HOLIDAYS
+) -> Mailing:
     """The mailing dated ``day`` (default: the latest one) as seen at ``now`` (tz-aware, local).
 
     Raises MailingNotOut for a date after today, or for today's mailing before its announcement.
     A weekend or holiday in the past (or today) is a Mailing without announcement.
     """
     if day is None:
-        latest = latest_announcement(now)
+        latest = latest_announcement(now, holidays=holidays)
         return Mailing(mailing_date(latest), latest)
-    announcement = announcement_for_mailing(day)
+    announcement = announcement_for_mailing(day, holidays=holidays)
     if announcement is not None and announcement <= now:
         return Mailing(day, announcement)
     today = now.date()
     if day > today:
         raise MailingNotOut(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
     if announcement is None:
-        return Mailing(day, None, quiet_reason(day))
+        return Mailing(day, None, quiet_reason(day, holidays=holidays))
     local = announcement.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M %Z").strip()
     raise MailingNotOut(
         f"arXiv announces the papers of {day.isoformat()} at {local}; try again after that"
@@ -102,8 +105,14 @@ class TopicDigests:
     """Builds topic digests from the shared paper supply and summary cache."""
 
     def __init__(
-        self, supply: PaperSupply, summaries: PaperSummaries, *, concurrency: int = 4
+        self,
+        supply: PaperSupply,
+        summaries: PaperSummaries,
+        *,
+        concurrency: int = 4,
+        holidays: Collection[date] = ARXIV_HOLIDAYS,
     ) -> None:
+        self._holidays = holidays
         self._supply = supply
         self._summaries = summaries
         self._concurrency = concurrency
@@ -124,7 +133,9 @@ class TopicDigests:
         """
         if mailing.announcement is None:
             return TopicDigest(topic, mailing, language, (), 0)
-        previous = latest_announcement(mailing.announcement - timedelta(minutes=1))
+        previous = latest_announcement(
+            mailing.announcement - timedelta(minutes=1), holidays=self._holidays
+        )
         listed: list[Listed] = []
         for key in self._supply.sources_for(topic):
             listed += await self._supply.listed(key, mailing.announcement, previous)

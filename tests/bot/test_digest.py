@@ -452,3 +452,16 @@ async def test_cross_lists_are_a_per_subscription_option(
         assert (await p.run_due(without)).sent == 1
     assert "without cross-lists" in _texts(tg, 1801)[1]
     assert not any("cross-listed to vision" in t for t in _texts(tg, 1801))
+
+
+async def test_extra_holidays_from_settings(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A day added to digest.extra_holidays has no announcement: Tuesday's digest then holds the
+    Monday mailing (Sunday's announcement), not a cycle arXiv never had."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 16), cv_papers("2611.1", 1))
+    settings = make_settings(tmp_path, tg, arxiv_server, gemini, extra_holidays=(date(2026, 11, 16),))
+    async with Process(settings, Clock(TUESDAY_8AM)) as p:
+        outcome = await p.run_due(p.chat(1900, "cs.CV"))
+    assert outcome.status == "sent"
+    assert _texts(tg, 1900)[0].startswith("📬 arXiv digest for Mon 16 Nov 2026")
