@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from bot.core.chat_commands import ChatCommands
@@ -45,6 +45,10 @@ class Services:
     commands: Commands
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 @contextlib.asynccontextmanager
 async def open_services(
     settings: Settings, *, clock: Callable[[], datetime] | None = None
@@ -53,12 +57,9 @@ async def open_services(
 
     ``clock`` replaces the wall clock of digests (tests drive days and time zones with it).
     """
+    clock = clock or _wall_clock
     summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
-    repo = (
-        Repository.open(settings.storage.path, clock=clock)
-        if clock is not None
-        else Repository.open(settings.storage.path)
-    )
+    repo = Repository.open(settings.storage.path, clock=clock)
     source = ArxivSource(settings.arxiv)
     feed = ArxivFeed(settings.arxiv)
     try:
@@ -76,13 +77,11 @@ async def open_services(
             repo, default_language=language, max_subscriptions=chat.max_subscriptions
         )
         supply = PaperSupply(
-            repo, feed, source, max_query_results=settings.digest.max_query_results,
-            **({"clock": clock} if clock is not None else {}),
+            repo, feed, source, max_query_results=settings.digest.max_query_results, clock=clock
         )
         digests = Digests(
             repo, supply, summaries, settings=settings.digest,
-            concurrency=settings.summarizer.concurrency,
-            **({"clock": clock} if clock is not None else {}),
+            concurrency=settings.summarizer.concurrency, clock=clock,
         )
         commands = Commands(
             summaries, repo, default_language=language, limits=limits,
