@@ -8,6 +8,7 @@ InvalidOutput; service failures raise BackendUnavailable without the key in the 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 
@@ -35,6 +36,7 @@ class OpenAICompatClient:
         key = settings.api_key.get_secret_value() if settings.api_key else ""
         self._key = key
         self._timeout_s = settings.timeout_s
+        self._deadline_s = settings.timeout_s * 1.5
         self._json_mode = True
         self._client = AsyncOpenAI(
             api_key=key or NO_KEY,
@@ -44,7 +46,19 @@ class OpenAICompatClient:
         )
 
     async def generate(self, system: str, user: str) -> str:
-        """The model's answer text; BackendUnavailable if the server cannot give one."""
+        """The model's answer text; BackendUnavailable if the server cannot give one.
+
+        One overall deadline (1.5 × the timeout) bounds the client's own retries: a local model
+        stuck in a loop must not hold a user's /summarize for minutes.
+        """
+        try:
+            return await asyncio.wait_for(self._generate(system, user), self._deadline_s)
+        except TimeoutError:
+            raise BackendUnavailable(
+                f"{self.model} gave no answer within {self._deadline_s:g} s"
+            ) from None
+
+    async def _generate(self, system: str, user: str) -> str:
         try:
             return await self._complete(system, user)
         except openai.BadRequestError as exc:

@@ -163,3 +163,17 @@ async def test_the_unprefixed_path_works_too(openai_fake: OpenAIFake) -> None:
     assert await oa.generate("s", "u")
     assert openai_fake.requests[0].path == "/chat/completions"
     await oa.aclose()
+
+
+async def test_retries_of_slow_replies_stay_within_one_deadline(
+    openai_settings: OpenAISettings, openai_fake: OpenAIFake
+) -> None:
+    """A model that never answers in time, with the client's retries on: the whole request
+    gives up after 1.5 × timeout_s, not after (retries + 1) × timeout_s."""
+    oa = OpenAICompatClient(openai_settings.model_copy(update={"timeout_s": 0.4, "max_retries": 3}))
+    openai_fake.default = slow(5)
+    start = time.monotonic()
+    with pytest.raises(BackendUnavailable):
+        await oa.generate("s", "u")
+    assert time.monotonic() - start < 1.0
+    await oa.aclose()
