@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.messages import PaperCard
+from bot.core.messages import Notice, PaperCard, PaperList, Reply
 from bot.render.labels import labels_for, model_credit, shorten_authors
 
 
@@ -87,3 +88,21 @@ def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
         keywords=summary.keywords,
         footer=footer,
     )
+
+
+def render_items(
+    reply: Reply,
+    card: Callable[[PaperCard], str],
+    paper_list: Callable[[PaperList], str],
+    notice: Callable[[Notice], str],
+) -> list[str]:
+    """Each item of a reply rendered by the matching function of one text format, in order."""
+    rendered = []
+    for item in reply.items:
+        if isinstance(item, PaperCard):
+            rendered.append(card(item))
+        elif isinstance(item, PaperList):
+            rendered.append(paper_list(item))
+        else:
+            rendered.append(notice(item))
+    return rendered

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
-from bot.render.outline import outline
+from bot.render.outline import outline, render_items
 
 _WIDTH = 100
 
@@ -54,12 +54,5 @@ def render_list(papers: PaperList) -> str:
 
 def render_reply(reply: Reply) -> str:
     """A whole reply: its items separated by blank lines."""
-    parts = []
-    for item in reply.items:
-        if isinstance(item, PaperCard):
-            parts.append(render_card(item))
-        elif isinstance(item, PaperList):
-            parts.append(render_list(item))
-        else:
-            parts.append(render_notice(item))
+    parts = render_items(reply, render_card, render_list, render_notice)
     return "\n\n".join(parts)

@@ -4,13 +4,13 @@ process (`bot.app.run`) against the fake arXiv; assertions on what Telegram rece
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
-
 import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -72,6 +72,23 @@ class Bot:
         return Repository.open(self.settings.storage.path)
 
 
+def with_gemini(settings: Settings, gemini: GeminiFake) -> Settings:
+    """The same settings, with summaries written by the Gemini fake (one attempt per request)."""
+    return settings.model_copy(update={"gemini": GeminiSettings(
+        api_key=SecretStr("k-test-1234"), base_url=gemini.base_url, max_attempts=1)})
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings, tg: TelegramFake) -> AsyncIterator[Bot]:
+    """A bot process started for one test and stopped after it, whatever happens."""
+    bot = Bot(settings)
+    await bot.start(tg)
+    try:
+        yield bot
+    finally:
+        await bot.stop()
+
+
 @pytest.fixture
 async def tg() -> AsyncIterator[TelegramFake]:
     async with TelegramFake(token=TOKEN) as fake:
@@ -80,10 +97,8 @@ async def tg() -> AsyncIterator[TelegramFake]:
 
 @pytest.fixture
 async def bot(tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake) -> AsyncIterator[Bot]:
-    running = Bot(make_settings(tmp_path, tg, arxiv_server))
-    await running.start(tg)
-    yield running
-    await running.stop()
+    async with running(make_settings(tmp_path, tg, arxiv_server), tg) as started:
+        yield started
 
 
 async def test_start_registers_menu_and_welcomes(bot: Bot, tg: TelegramFake) -> None:
@@ -307,18 +322,10 @@ async def test_very_long_summary_is_split_into_valid_messages(
     draft = _long_draft()
     async with GeminiFake() as gemini:
         gemini.default = good(draft)
-        settings = make_settings(tmp_path, tg, arxiv_server).model_copy(update={
-            "gemini": GeminiSettings(api_key=SecretStr("k-test-1234"), base_url=gemini.base_url,
-                                     max_attempts=1),
-        })
-        running = Bot(settings)
-        await running.start(tg)
-        try:
+        async with running(with_gemini(make_settings(tmp_path, tg, arxiv_server), gemini), tg):
             tg.user_message(USER, "/summarize 2410.13726")
             await tg.wait_for_messages(2, chat_id=USER, timeout=10)
             await asyncio.sleep(0.3)
-        finally:
-            await running.stop()
     messages = tg.sent_to(USER)
     assert len(messages) >= 3
     assert all(len(m.visible.encode("utf-16-le")) // 2 <= 4096 for m in messages)
@@ -353,17 +360,13 @@ async def test_unexpected_error_is_logged_and_answered(
 
 async def test_limits_on_new_summaries(tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake) -> None:
     """Past the hourly limit a new summary is refused with when to retry; cached ones still come."""
-    running = Bot(make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1))
-    await running.start(tg)
-    try:
+    async with running(make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1), tg):
         tg.user_message(USER, "/summarize 2410.13726")
         await tg.wait_for_messages(1, chat_id=USER)
         tg.user_message(USER, "/summarize 2104.12255")
         await tg.wait_for_messages(2, chat_id=USER)
         tg.user_message(USER, "/summarize 2410.13726v2")
         await tg.wait_for_messages(3, chat_id=USER)
-    finally:
-        await running.stop()
     texts = [m.visible for m in tg.sent_to(USER)]
     assert "limit of new summaries" in texts[1] and "again in 60 minutes" in texts[1]
     assert texts[2].startswith("DAWN")
@@ -373,17 +376,9 @@ async def test_slow_summary_shows_typing(tmp_path: Path, tg: TelegramFake, arxiv
     """While a slow model writes, the chat shows "typing…"."""
     async with GeminiFake() as gemini:
         gemini.script(slow(1.5, then=good()))
-        settings = make_settings(tmp_path, tg, arxiv_server).model_copy(update={
-            "gemini": GeminiSettings(api_key=SecretStr("k-test-1234"), base_url=gemini.base_url,
-                                     max_attempts=1),
-        })
-        running = Bot(settings)
-        await running.start(tg)
-        try:
+        async with running(with_gemini(make_settings(tmp_path, tg, arxiv_server), gemini), tg):
             tg.user_message(USER, "/summarize 2410.13726")
             await tg.wait_for_messages(1, chat_id=USER, timeout=10)
-        finally:
-            await running.stop()
     actions = tg.calls("sendChatAction")
     assert actions and actions[0].form["action"] == "typing"
     assert actions[0].time < tg.calls("sendMessage")[-1].time
@@ -455,17 +450,11 @@ async def test_fallback_summaries_do_not_use_up_the_quota(
     async with GeminiFake() as gemini:
         gemini.default = status(503)
         settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
-        settings = settings.model_copy(update={"gemini": GeminiSettings(
-            api_key=SecretStr("k-test-1234"), base_url=gemini.base_url, max_attempts=1)})
-        running = Bot(settings)
-        await running.start(tg)
-        try:
+        async with running(with_gemini(settings, gemini), tg):
             tg.user_message(USER, "/summarize 2410.13726")
             await tg.wait_for_messages(1, chat_id=USER)
             tg.user_message(USER, "/summarize 2104.12255")
             await tg.wait_for_messages(2, chat_id=USER)
-        finally:
-            await running.stop()
     first, second = (m.visible for m in tg.sent_to(USER))
     assert first.startswith("DAWN") and second.startswith("0\n")
     assert "extractive" in second
