@@ -41,6 +41,7 @@ from bench.harness import (
 )
 from bot.app import Services, open_services
 from bot.core.digest import Outcome
+from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Reply
 from bot.platforms import telegram_bot
 from bot.platforms.telegram_bot import TelegramPlatform
@@ -168,7 +169,7 @@ async def _run(args: argparse.Namespace, tg: TelegramFake, gemini: GeminiFake,
     arxiv.set_listing("cs.CV", MAILING, listing)
     async with open_services(settings, clock=Clock(DUE)) as services, contextlib.AsyncExitStack() as stack:
         with _limiter(args.limiter):
-            bot = TelegramPlatform(settings.telegram, services.commands, services.repo)
+            bot = TelegramPlatform(settings.telegram, services.commands, ChatLifecycle(services.repo))
             await stack.enter_async_context(bot)
         services.digests.platforms[bot.name] = bot
         refs = _chats(services, args.chats)

@@ -15,10 +15,11 @@ from bot.core.chat_commands import ChatCommands
 from bot.core.commands import Commands, Limits
 from bot.core.digest import Digests
 from bot.core.digest_commands import DigestCommands
+from bot.core.lifecycle import ChatLifecycle
+from bot.core.ports import Platform
 from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
-from bot.platforms.base import Platform
 from bot.platforms.console import ConsolePlatform
 from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
@@ -103,7 +104,9 @@ def build_platforms(
     platforms: list[Platform] = []
     if not console:
         if settings.telegram.token is not None:
-            platforms.append(TelegramPlatform(settings.telegram, services.commands, services.repo))
+            platforms.append(TelegramPlatform(
+                settings.telegram, services.commands, ChatLifecycle(services.repo)
+            ))
         if settings.discord.token is not None:
             log.warning("a Discord token is set, but the Discord platform is not built yet; ignoring it")
     if not platforms:

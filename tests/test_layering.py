@@ -18,6 +18,14 @@ ALLOWED = {
     "bot": {"summarizer", "papers", "storage", "config"},
 }
 CHAT_LIBRARIES = ("telegram", "discord")
+# Inside bot/: a folder -> module prefixes it must not import. The core is platform-neutral (its
+# ports, actions, lifecycle and command registry serve every adapter); adapters report chat
+# events to the core's lifecycle service instead of writing chat state to storage.
+FORBIDDEN_INSIDE_BOT = {
+    "bot/core/": ("bot.platforms", "bot.render", "bot.app", "bot.__main__"),
+    "bot/render/": ("bot.platforms", "bot.app", "storage.repository"),
+    "bot/platforms/": ("storage",),
+}
 
 
 def _imports(path: Path) -> set[str]:
@@ -48,3 +56,16 @@ def test_module_respects_the_dependency_rule(path: Path) -> None:
             assert top in ALLOWED[package], f"{relative} imports {name}"
         if top in CHAT_LIBRARIES:
             assert relative.startswith(("bot/platforms/", "bot/render/")), f"{relative} imports {top}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "bot").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT))
+)
+def test_bot_layers_stay_apart(path: Path) -> None:
+    """bot/core never reaches into adapters or renderers; adapters never write to storage."""
+    relative = path.relative_to(ROOT).as_posix()
+    for folder, forbidden in FORBIDDEN_INSIDE_BOT.items():
+        if not relative.startswith(folder):
+            continue
+        for name in _imports(path):
+            assert not name.startswith(forbidden), f"{relative} imports {name}"

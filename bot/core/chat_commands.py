@@ -1,8 +1,8 @@
 """Per-chat commands: follow topics (/subscribe, /unsubscribe, /list) and change chat settings.
 
-Platform-neutral: an adapter hands in the command name, its arguments and the Incoming, and
-sends the returned Reply. In groups only members who may manage the chat (admins) change
-anything; everyone may look (/list, or a settings command without an argument).
+Platform-neutral: the dispatcher (commands.py) hands in the command name, its arguments and
+the Incoming, after checking who may run it (registry.py: in groups only chat managers change
+anything; everyone may look).
 """
 
 from __future__ import annotations
@@ -29,16 +29,13 @@ from storage.errors import InvalidSetting
 from storage.models import MAX_PAPERS_LIMIT, Chat, Subscription
 from storage.repository import Repository
 
-__all__ = ["ADMIN_ONLY", "CHAT_COMMANDS", "MAX_SUBSCRIPTIONS", "ChatCommands", "describe"]
+__all__ = ["CHAT_COMMANDS", "MAX_SUBSCRIPTIONS", "ChatCommands", "describe"]
 
 CHAT_COMMANDS = frozenset(
     {"subscribe", "unsubscribe", "list", "time", "timezone", "lang", "max", "pause", "resume",
      "links", "compact", "crosslists"}
 )  # fmt: skip
 MAX_SUBSCRIPTIONS = 20
-ADMIN_ONLY = (
-    "Only group admins can change subscriptions and settings here. Anyone can see them with /list."
-)
 EXAMPLES = (
     "For example:\n"
     "/subscribe talking head generation - papers with these words in the title or abstract\n"
@@ -94,9 +91,6 @@ class ChatCommands:
         if handler is None:
             return Reply.notice(f"I don't know the command /{name}.", Tone.WARNING)
         args = " ".join(args.split())
-        changes = name in ("pause", "resume") or (name != "list" and bool(args))
-        if changes and not incoming.can_manage:
-            return Reply.notice(ADMIN_ONLY, Tone.WARNING)
         chat = self._chat(incoming)
         try:
             return handler(chat, args, incoming)
@@ -104,11 +98,8 @@ class ChatCommands:
             return Reply.notice(str(exc), Tone.WARNING)
 
     def _chat(self, incoming: Incoming) -> Chat:
-        """The chat's row, created on first use; a chat that writes to us is reachable again."""
-        chat = self._repo.ensure_chat(incoming.chat, language=self._default_language)
-        if not chat.active:
-            chat = self._repo.update_chat(incoming.chat, active=True)
-        return chat
+        """The chat's row, created on first use."""
+        return self._repo.ensure_chat(incoming.chat, language=self._default_language)
 
     # subscriptions ----------------------------------------------------------------------------
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.core.messages import ChatRef, Incoming, Notice, PaperCard, Reply, Tone
+from bot.core.lifecycle import ChatLifecycle
+from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.quota import SummaryQuota, describe_wait
+from bot.core.registry import find, help_text, refusal
 from bot.core.summaries import PaperSummaries
 from papers.errors import (
     ArxivBadRequest,
@@ -25,26 +27,7 @@ from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
-HELP = """\
-paperboy reads arXiv papers for you.
-
-Papers on demand
-/summarize <arXiv link or id> [language] - a structured summary of one paper
-    e.g. /summarize 2410.13726   or   /summarize https://arxiv.org/abs/2410.13726v2 zh
-Paste an arXiv link (abs, pdf, html, alphaxiv, Hugging Face papers, DOI) and I summarize it.
-
-Daily digests
-/subscribe <topic> - follow free text, a category (cs.CV) or a query (cat:cs.CV AND abs:avatar)
-/unsubscribe <topic or number> - stop following one
-/list - this chat's subscriptions and settings
-/digest - send the next digest now
-/time 08:00, /timezone Europe/Berlin, /lang zh, /max 5 - when, in what language, how many
-/pause, /resume - stop and restart digests
-/compact on|off - one short list instead of a card per paper
-/crosslists [number] on|off - include papers cross-listed into a subscription's categories
-/links on|off - answer arXiv links in this group without being mentioned
-
-In groups only admins change subscriptions and settings."""
+HELP = help_text()
 
 START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
 
@@ -115,6 +98,7 @@ class Commands:
             per_chat=limits.summaries_per_chat_per_hour,
         )
         self._groups = groups
+        self._lifecycle = ChatLifecycle(repo)
         self._listeners: list[Callable[[ChatRef], object]] = []
 
     def on_settings_changed(self, listener: Callable[[ChatRef], object]) -> None:
@@ -123,9 +107,13 @@ class Commands:
         self._listeners.append(listener)
 
     async def handle(self, incoming: Incoming) -> Reply | None:
-        """Answer a message; None when it needs no answer (group chatter not meant for us)."""
+        """Answer a message or a button press; None when it needs no answer (group chatter
+        not meant for us)."""
         self._repo.ensure_chat(incoming.chat, language=self._default_language)
+        self._lifecycle.reachable(incoming.chat)  # a chat that writes to us can be written to
         try:
+            if incoming.action is not None:
+                return await self._press(incoming.action, incoming)
             command = parse_command(incoming.text)
             if command is not None:
                 return await self._dispatch(command, incoming)
@@ -141,6 +129,16 @@ class Commands:
         return chat.language if chat is not None else self._default_language
 
     async def _dispatch(self, command: Command, incoming: Incoming) -> Reply:
+        spec = find(command.name)
+        if spec is None:
+            if incoming.is_group and not incoming.addressed:
+                raise _NotForUs  # another bot's command in a shared group: stay quiet
+            raise UsageError(
+                f"I don't know the command /{command.name}. Send /help to see what I can do."
+            )
+        refused = refusal(spec, command.args, incoming)
+        if refused is not None:
+            return Reply.notice(refused, Tone.WARNING)
         if command.name == "start":
             return Reply.notice(START)
         if command.name == "help":
@@ -153,9 +151,20 @@ class Commands:
                 for listener in self._listeners:
                     listener(incoming.chat)
                 return reply
-        if incoming.is_group and not incoming.addressed:
-            raise _NotForUs  # another bot's command in a shared group: stay quiet
-        raise UsageError(f"I don't know the command /{command.name}. Send /help to see what I can do.")
+        raise UsageError(f"/{command.name} is not available here.")
+
+    async def _press(self, action: Action, incoming: Incoming) -> Reply:
+        """A button under an earlier reply: the paper's card, or its whole card."""
+        try:
+            ref = parse_arxiv_id(action.paper_id)
+        except (NoArxivId, MalformedId):
+            log.warning("button with an unusable paper id %r", action.paper_id[:80])
+            return Reply.notice("That button no longer works; send /summarize with the paper's id.",
+                                Tone.WARNING)
+        item = await self._card_or_notice(ref, self.language_of(incoming), incoming)
+        if isinstance(item, PaperCard) and action.kind is ActionKind.ANALYSIS:
+            item = replace(item, full=True)
+        return Reply((item,))
 
     async def _summarize_command(self, args: str, incoming: Incoming) -> Reply:
         if not args:

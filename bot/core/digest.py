@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
+from bot.core.ports import ChatUnreachable, Platform
 from bot.core.ranking import rank
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key, fetchable_announcement
-from bot.platforms.base import ChatUnreachable, Platform
 from config.settings import DigestSettings
 from papers.announcements import (
     ARXIV_HOLIDAYS,
@@ -74,6 +75,7 @@ class Digests:
     ) -> None:
         self._holidays = ARXIV_HOLIDAYS | frozenset(settings.extra_holidays)
         self._repo = repo
+        self._lifecycle = ChatLifecycle(repo)
         self._supply = supply
         self._summaries = summaries
         self._settings = settings
@@ -123,7 +125,7 @@ class Digests:
             try:
                 await platform.send(chat.ref.chat_id, Reply((quiet_note(outcome.detail),)))
             except ChatUnreachable as exc:
-                self._repo.deactivate_chat(chat.ref, exc.reason)
+                self._lifecycle.unreachable(chat.ref, exc.reason)
                 return Outcome("unreachable", detail=exc.reason)
         return outcome
 
@@ -135,7 +137,7 @@ class Digests:
         try:
             await platform.send(ref.chat_id, Reply.notice(text, Tone.WARNING))
         except ChatUnreachable as exc:
-            self._repo.deactivate_chat(ref, exc.reason)
+            self._lifecycle.unreachable(ref, exc.reason)
         except Exception:
             log.exception("could not notify %s", ref)
 
@@ -236,18 +238,18 @@ class Digests:
             if not record.header_sent:
                 await platform.send(chat.ref.chat_id, Reply.notice(self._header(record, chat)))
                 self._repo.digests.header_sent(record.id)
-            ready = [card for card in cards if card is not None]
-            if chat.compact and ready:
-                await platform.send(chat.ref.chat_id, Reply((PaperList(tuple(ready)),)))
-                for card in ready:
+            ready = [replace(card, brief=True) for card in cards if card is not None]
+            # Compact: one list. Otherwise as many cards per send as the platform packs.
+            size = max(1, len(ready)) if chat.compact else max(1, platform.cards_per_send)
+            for start in range(0, len(ready), size):
+                batch = ready[start : start + size]
+                items = (PaperList(tuple(batch)),) if chat.compact else tuple(batch)
+                await platform.send(chat.ref.chat_id, Reply(items))
+                for card in batch:  # recorded right after its send: a crash resumes from here
                     self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
-                sent = len(ready)
-            for card in [] if chat.compact else ready:
-                await platform.send(chat.ref.chat_id, Reply((card,)))
-                self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
-                sent += 1
+                sent += len(batch)
         except ChatUnreachable as exc:
-            self._repo.deactivate_chat(chat.ref, exc.reason)
+            self._lifecycle.unreachable(chat.ref, exc.reason)
             self._repo.digests.complete(record.id)
             return Outcome("unreachable", sent=sent, record=record, detail=exc.reason)
         except Exception as exc:  # the platform kept failing: resume later, within bounds

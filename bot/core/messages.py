@@ -3,26 +3,65 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 from papers.models import Paper
 from storage.models import ChatRef
 from summarizer.schema import Summary
 
-__all__ = ["ChatRef", "Incoming", "Notice", "PaperCard", "PaperList", "Reply", "Tone"]
+__all__ = [
+    "Action", "ActionKind", "ChatRef", "Incoming", "Notice", "PaperCard", "PaperList", "Reply",
+    "Tone",
+]  # fmt: skip
+
+
+class ActionKind(StrEnum):
+    """What a button under a reply does; every platform offers the same vocabulary."""
+
+    EXPAND = "expand"  # the paper's card (from a compact list or a brief digest entry)
+    ANALYSIS = "analysis"  # the paper's whole card, nothing shortened (where a platform had to)
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A core action on one paper. ``token`` is what a platform stores in its button (≤ 64
+    bytes, Telegram's callback_data limit) and hands back when the button is pressed."""
+
+    kind: ActionKind
+    paper_id: str  # versioned arXiv id, e.g. 2410.13726v2 or hep-th/9901001v1
+
+    @property
+    def token(self) -> str:
+        """``expand:2410.13726v2``: short, readable, and stable across restarts."""
+        return f"{self.kind.value}:{self.paper_id}"
+
+    @classmethod
+    def parse(cls, token: str) -> Action | None:
+        """The action a button carried, or None for anything we did not make."""
+        kind, sep, paper_id = token.partition(":")
+        if not sep or not paper_id or len(token) > 64:
+            return None
+        try:
+            return cls(ActionKind(kind), paper_id)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One message a user sent to the bot, already stripped of platform details."""
+    """One message a user sent, or one button a user pressed, stripped of platform details."""
 
     chat: ChatRef
     user_id: str
     text: str
     is_group: bool = False
     addressed: bool = True  # the bot was mentioned / replied to / it is a private chat
-    can_manage: bool = True  # may change this chat's subscriptions (group admins; anyone in private)
+    # May change this chat's subscriptions and settings: group admins, members with Manage
+    # Channels on Discord, anyone in a private chat. False unless the adapter says so, so an
+    # adapter that forgets it grants nothing.
+    can_manage: bool = False
     user_name: str = ""  # for logs and polite replies; never used as an identity
+    action: Action | None = None  # a button press instead of a typed message
 
 
 class Tone(Enum):
@@ -48,6 +87,21 @@ class PaperCard:
     paper: Paper
     summary: Summary
     cached: bool = False
+    # Part of a digest, read by skimming: a platform that cannot fold long text (Discord) may
+    # show the short form and offer ActionKind.EXPAND.
+    brief: bool = False
+    # Asked for in full (ActionKind.ANALYSIS): show everything, over several messages if needed.
+    full: bool = False
+
+    @property
+    def expand(self) -> Action:
+        """The action that shows this paper's card."""
+        return Action(ActionKind.EXPAND, self.paper.versioned_id)
+
+    @property
+    def analysis(self) -> Action:
+        """The action that shows this paper's whole card, nothing shortened."""
+        return Action(ActionKind.ANALYSIS, self.paper.versioned_id)
 
 
 @dataclass(frozen=True, slots=True)

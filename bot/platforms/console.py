@@ -25,6 +25,7 @@ class ConsolePlatform:
     """stdin/stdout as one private chat; used when no chat token is configured (or with --console)."""
 
     name = "console"
+    cards_per_send = 1
 
     def __init__(
         self, commands: Commands, stdin: TextIO | None = None, stdout: TextIO | None = None
@@ -87,7 +88,7 @@ class ConsolePlatform:
             self._closed.set()
 
     async def _answer(self, text: str) -> None:
-        incoming = Incoming(CONSOLE_CHAT, user_id="local", text=text)
+        incoming = Incoming(CONSOLE_CHAT, user_id="local", text=text, can_manage=True)
         try:
             reply = await self._commands.handle(incoming)
         except Exception:

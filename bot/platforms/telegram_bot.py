@@ -40,33 +40,17 @@ from telegram.ext import (
 )
 
 from bot.core.commands import Commands, parse_command
-from bot.core.messages import ChatRef, Incoming, Reply, Tone
-from bot.platforms.base import ChatUnreachable
-from bot.render.telegram_html import EXPAND_PREFIX, TelegramMessage, render_reply, visible_text
+from bot.core.lifecycle import ChatLifecycle
+from bot.core.messages import Action, ChatRef, Incoming, Reply, Tone
+from bot.core.ports import ChatUnreachable
+from bot.core.registry import COMMANDS
+from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
 from config.settings import ConfigError, TelegramSettings
-from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-MENU = [
-    ("start", "Welcome and how to begin"),
-    ("help", "What I can do"),
-    ("summarize", "Summarize an arXiv paper: /summarize 2410.13726"),
-    ("subscribe", "Follow a topic, category or query"),
-    ("unsubscribe", "Stop following a topic"),
-    ("list", "This chat's subscriptions and settings"),
-    ("digest", "Send today's digest now"),
-    ("time", "Delivery time, e.g. /time 08:00"),
-    ("timezone", "Time zone, e.g. /timezone Europe/Berlin"),
-    ("lang", "Summary language, e.g. /lang zh"),
-    ("max", "Papers per digest, e.g. /max 5"),
-    ("pause", "Pause digests"),
-    ("resume", "Resume digests"),
-    ("compact", "Short digests: /compact on|off"),
-    ("crosslists", "Cross-listed papers per subscription: /crosslists 1 off"),
-    ("links", "Answer arXiv links in this group: /links on|off"),
-]
+MENU = [(spec.name, spec.description) for spec in COMMANDS]
 _ADMIN_TTL_S = 300.0
 _TYPING_AFTER_S = 0.5
 _TYPING_EVERY_S = 4.5
@@ -80,13 +64,16 @@ class TelegramPlatform:
     """One Telegram bot: long polling, the core's commands, HTML replies within Telegram's limits."""
 
     name = PLATFORM
+    cards_per_send = 1  # every card is its own message (or several)
 
-    def __init__(self, settings: TelegramSettings, commands: Commands, repo: Repository) -> None:
+    def __init__(
+        self, settings: TelegramSettings, commands: Commands, lifecycle: ChatLifecycle
+    ) -> None:
         if settings.token is None:
             raise ValueError("TelegramPlatform needs a token")
         self._settings = settings
         self._commands = commands
-        self._repo = repo
+        self._lifecycle = lifecycle
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._bot_username = ""
         self._bot_id = 0
@@ -239,14 +226,11 @@ class TelegramPlatform:
                 self._last_send[chat_id] = time.monotonic()
 
     def _unreachable(self, chat_id: int, reason: str) -> ChatUnreachable:
-        ref = ChatRef(PLATFORM, str(chat_id))
-        if self._repo.deactivate_chat(ref, reason):
-            log.warning("telegram chat %s is unreachable (%s): deactivated", chat_id, reason)
+        self._lifecycle.unreachable(ChatRef(PLATFORM, str(chat_id)), reason)
         return ChatUnreachable(str(chat_id), reason)
 
     def _migrate(self, old: int, new: int) -> None:
-        log.info("telegram group %s became supergroup %s; moving its data", old, new)
-        self._repo.migrate_chat(ChatRef(PLATFORM, str(old)), ChatRef(PLATFORM, str(new)))
+        self._lifecycle.moved(ChatRef(PLATFORM, str(old)), ChatRef(PLATFORM, str(new)))
 
     # -- receiving -------------------------------------------------------------------------------
 
@@ -261,7 +245,6 @@ class TelegramPlatform:
         incoming = await self._incoming(message, text)
         if incoming is None:
             return
-        self._reactivate(incoming.chat)
         typing = asyncio.create_task(self._keep_typing(chat.id))
         try:
             reply = await self._commands.handle(incoming)
@@ -290,7 +273,7 @@ class TelegramPlatform:
             and message.reply_to_message.from_user.id == self._bot_id
         )
         user = message.from_user
-        can_manage = True
+        can_manage = not is_group  # anyone manages a private chat
         if is_group and command is not None:
             can_manage = await self._is_admin(message)
         return Incoming(
@@ -333,30 +316,27 @@ class TelegramPlatform:
                 await self._app.bot.send_chat_action(chat_id, ChatAction.TYPING)
                 await asyncio.sleep(_TYPING_EVERY_S)
 
-    def _reactivate(self, ref: ChatRef) -> None:
-        chat = self._repo.get_chat(ref)
-        if chat is not None and not chat.active:
-            self._repo.update_chat(ref, active=True)
-            log.info("telegram chat %s is back; reactivated", ref.chat_id)
-
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A button of a compact digest: answer with that paper's full card (from the cache)."""
+        """A button under a reply (a compact digest's numbers): a core action, answered in chat."""
         query = update.callback_query
         if query is None:
             return
-        data = query.data or ""
+        action = Action.parse(query.data or "")
         message = query.message
         with contextlib.suppress(TelegramError):
             await query.answer()
-        if not data.startswith(EXPAND_PREFIX) or message is None:
+        if action is None or message is None:
             return
         chat = message.chat
+        is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
         incoming = Incoming(
             chat=ChatRef(PLATFORM, str(chat.id)),
             user_id=str(query.from_user.id),
-            text=f"/summarize {data.removeprefix(EXPAND_PREFIX)}",
-            is_group=chat.type in (ChatType.GROUP, ChatType.SUPERGROUP),
+            text="",
+            is_group=is_group,
+            can_manage=not is_group,
             user_name=query.from_user.username or query.from_user.first_name,
+            action=action,
         )
         reply = await self._commands.handle(incoming)
         if reply is not None and reply.items:
@@ -370,10 +350,9 @@ class TelegramPlatform:
         ref = ChatRef(PLATFORM, str(change.chat.id))
         status = change.new_chat_member.status
         if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
-            if self._repo.deactivate_chat(ref, f"bot {status} by the user or an admin"):
-                log.warning("telegram chat %s removed the bot (%s): deactivated", ref.chat_id, status)
+            self._lifecycle.unreachable(ref, f"bot {status} by the user or an admin")
         elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
-            self._reactivate(ref)
+            self._lifecycle.reachable(ref)
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message

@@ -168,9 +168,6 @@ def render_reply(reply: Reply, *, limit: int = MAX_TEXT_LENGTH) -> list[Telegram
     return messages
 
 
-EXPAND_PREFIX = "expand:"
-
-
 def list_blocks(papers: PaperList) -> list[str]:
     """A compact digest: per paper its number, linked title and one-line summary."""
     return [
@@ -183,7 +180,7 @@ def list_blocks(papers: PaperList) -> list[str]:
 def list_buttons(papers: PaperList) -> tuple[tuple[Button, ...], ...]:
     """Numbered buttons (five a row) that expand a paper of the list into its full card."""
     buttons = [
-        Button(str(i), callback_data=EXPAND_PREFIX + c.paper.versioned_id)
+        Button(str(i), callback_data=c.expand.token)
         for i, c in enumerate(papers.cards, 1)
     ]
     return tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.chat_commands import ADMIN_ONLY, CHAT_COMMANDS, ChatCommands
+from bot.core.chat_commands import CHAT_COMMANDS, ChatCommands
 from bot.core.messages import Incoming, Notice, Tone
 from storage.models import Chat, ChatRef
 from storage.repository import Repository
 
-PRIVATE = Incoming(ChatRef("telegram", "1001"), "1001", "", user_name="ada")
+PRIVATE = Incoming(ChatRef("telegram", "1001"), "1001", "", can_manage=True, user_name="ada")
 ADMIN = Incoming(ChatRef("telegram", "-4001"), "7", "", is_group=True, can_manage=True)
 MEMBER = Incoming(ChatRef("telegram", "-4001"), "8", "", is_group=True, can_manage=False)
 
@@ -535,52 +535,6 @@ async def test_settings_without_argument_show_the_current_value(
     assert (await say(commands, command)).startswith(shown)
 
 
-# groups ---------------------------------------------------------------------------------------
-
-CHANGING = [
-    "/subscribe cs.CV",
-    "/unsubscribe 1",
-    "/unsubscribe all",
-    "/time 07:00",
-    "/timezone Europe/Berlin",
-    "/lang zh",
-    "/max 3",
-    "/pause",
-    "/resume",
-    "/links on",
-    "/compact on",
-]
-
-
-@pytest.mark.parametrize("command", CHANGING)
-async def test_group_members_who_are_not_admins_cannot_change_anything(
-    commands: ChatCommands, repo: Repository, command: str
-) -> None:
-    """Every changing command gets the polite refusal and leaves the chat as it was."""
-    await say(commands, "/subscribe hep-th", ADMIN)
-    before = chat_of(repo, ADMIN)
-    notice = await send(commands, command, MEMBER)
-    assert notice.tone is Tone.WARNING
-    assert notice.text == ADMIN_ONLY
-    assert notice.text.startswith("Only group admins can change subscriptions and settings here.")
-    assert chat_of(repo, ADMIN) == before
-    assert queries(repo, ADMIN) == ["hep-th"]
-
-
-@pytest.mark.parametrize("command", ["/list", "/time", "/timezone", "/lang", "/subscribe"])
-async def test_group_members_may_look(commands: ChatCommands, command: str) -> None:
-    """Looking is allowed for everyone: /list and settings without an argument."""
-    notice = await send(commands, command, MEMBER)
-    assert notice.text != ADMIN_ONLY
-
-
-@pytest.mark.parametrize("command", CHANGING)
-async def test_group_admins_can_change_everything(commands: ChatCommands, command: str) -> None:
-    """The same commands work for an admin."""
-    await say(commands, "/subscribe hep-th", ADMIN)
-    assert await say(commands, command, ADMIN) != ADMIN_ONLY
-
-
 # persistence ----------------------------------------------------------------------------------
 
 CONFIGURED_LIST = """\
@@ -618,16 +572,6 @@ async def test_settings_and_subscriptions_survive_a_restart(db_path: Path) -> No
         assert await say(commands, "/list") == CONFIGURED_LIST
     with Repository.open(db_path) as reopened:
         assert await say(ChatCommands(reopened), "/list") == CONFIGURED_LIST
-
-
-async def test_a_deactivated_chat_is_active_again_when_it_writes(
-    commands: ChatCommands, repo: Repository
-) -> None:
-    """A chat that sends a command can be reached, so it is served again."""
-    await say(commands, "/subscribe cs.CV")
-    repo.deactivate_chat(PRIVATE.chat, "blocked")
-    await say(commands, "/list")
-    assert chat_of(repo).active
 
 
 async def test_unknown_command_names_are_answered(commands: ChatCommands) -> None:

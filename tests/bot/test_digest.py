@@ -15,6 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import SecretStr
 
 from bot.app import Services, open_services
+from bot.core.lifecycle import ChatLifecycle
 from bot.core.scheduler import DigestScheduler, previous_due
 from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import (
@@ -90,7 +91,9 @@ class Process:
     async def __aenter__(self) -> Process:
         self._services_cm = open_services(self.settings, clock=self.clock)
         self.services = await self._services_cm.__aenter__()
-        self._platform = TelegramPlatform(self.settings.telegram, self.services.commands, self.services.repo)
+        self._platform = TelegramPlatform(
+            self.settings.telegram, self.services.commands, ChatLifecycle(self.services.repo)
+        )
         await self._platform.__aenter__()
         self.services.digests.platforms["telegram"] = self._platform
         self.scheduler = DigestScheduler(self.services.digests, self.services.repo,

@@ -237,7 +237,7 @@ async def test_only_group_admins_change_subscriptions(bot: Bot, tg: TelegramFake
     tg.set_admins(GROUP, [ADMIN])
     tg.user_message(GROUP, "/subscribe cs.CV", user_id=MEMBER, chat_type="supergroup", title="Lab")
     [refusal] = await tg.wait_for_messages(1, chat_id=GROUP)
-    assert "Only group admins" in refusal.visible
+    assert "Only the chat's admins" in refusal.visible
     tg.user_message(GROUP, "/subscribe@paperboy_test_bot cs.CV", user_id=ADMIN, chat_type="supergroup")
     await tg.wait_for_messages(2, chat_id=GROUP)
     assert "Subscribed to" in tg.sent_to(GROUP)[-1].visible

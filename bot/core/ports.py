@@ -1,4 +1,8 @@
-"""The Platform port: what the process needs from any chat network, and nothing more."""
+"""The Platform port: what the core needs from any chat network, and nothing more.
+
+It lives in the core so that digests and commands depend on this description, never on an
+adapter (``bot/platforms``) or a renderer (``bot/render``).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ class Platform(Protocol):
     """A chat network the bot serves. Lives for the whole process (``async with``)."""
 
     name: str
+    # How many brief digest cards one send should carry: 1 where every card is its own message
+    # (Telegram), 10 where a message holds up to ten embeds (Discord). The digest records
+    # deliveries after each send, so a send is the unit that is either delivered or retried.
+    cards_per_send: int
 
     async def __aenter__(self) -> Self: ...
 
