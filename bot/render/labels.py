@@ -24,6 +24,8 @@ _EN: Final = {
     "by_model": "Summarized by {model}. Check the paper before relying on it.",
     "et_al": "et al. ({n} authors)",
     "cached": "cached",
+    "full_analysis": "Full analysis",
+    "continued": " (cont.)",
 }
 
 _ZH: Final = {
@@ -46,6 +48,8 @@ _ZH: Final = {
     "by_model": "由 {model} 生成的总结，仅供初筛参考，请以原文为准。",
     "et_al": "等（共 {n} 位作者）",
     "cached": "缓存",
+    "full_analysis": "完整分析",
+    "continued": "（续）",
 }
 
 _JA: Final = {
@@ -68,6 +72,8 @@ _JA: Final = {
     "by_model": "{model} による要約です。利用前に原文を確認してください。",
     "et_al": "ほか（著者 {n} 名）",
     "cached": "キャッシュ",
+    "full_analysis": "分析の全文",
+    "continued": "（続き）",
 }
 
 _KO: Final = {
@@ -90,6 +96,8 @@ _KO: Final = {
     "by_model": "{model}이(가) 작성한 요약입니다. 원문을 확인하세요.",
     "et_al": "외 (저자 {n}명)",
     "cached": "캐시",
+    "full_analysis": "전체 분석",
+    "continued": " (계속)",
 }
 
 _DE: Final = {
@@ -112,6 +120,8 @@ _DE: Final = {
     "by_model": "Zusammengefasst von {model}. Bitte das Paper selbst prüfen.",
     "et_al": "u. a. ({n} Autoren)",
     "cached": "zwischengespeichert",
+    "full_analysis": "Ganze Analyse",
+    "continued": " (Forts.)",
 }
 
 _FR: Final = {
@@ -134,6 +144,8 @@ _FR: Final = {
     "by_model": "Résumé rédigé par {model}. Vérifiez l'article avant de vous y fier.",
     "et_al": "et al. ({n} auteurs)",
     "cached": "en cache",
+    "full_analysis": "Analyse complète",
+    "continued": " (suite)",
 }
 
 _ES: Final = {
@@ -156,6 +168,8 @@ _ES: Final = {
     "by_model": "Resumen generado por {model}. Consulte el artículo antes de confiar en él.",
     "et_al": "et al. ({n} autores)",
     "cached": "en caché",
+    "full_analysis": "Análisis completo",
+    "continued": " (cont.)",
 }
 
 _RU: Final = {
@@ -178,6 +192,8 @@ _RU: Final = {
     "by_model": "Резюме составлено {model}. Проверьте статью, прежде чем на него полагаться.",
     "et_al": "и др. ({n} авторов)",
     "cached": "из кэша",
+    "full_analysis": "Полный анализ",
+    "continued": " (продолж.)",
 }
 
 # Phrases of the exported digest page (paperboy digest --format markdown).
