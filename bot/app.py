@@ -21,6 +21,7 @@ from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
 from bot.platforms.console import ConsolePlatform
+from bot.platforms.discord_bot import DiscordPlatform
 from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
 from papers.feed import ArxivFeed
@@ -103,12 +104,11 @@ def build_platforms(
     settings = services.settings
     platforms: list[Platform] = []
     if not console:
+        lifecycle = ChatLifecycle(services.repo)
         if settings.telegram.token is not None:
-            platforms.append(TelegramPlatform(
-                settings.telegram, services.commands, ChatLifecycle(services.repo)
-            ))
+            platforms.append(TelegramPlatform(settings.telegram, services.commands, lifecycle))
         if settings.discord.token is not None:
-            log.warning("a Discord token is set, but the Discord platform is not built yet; ignoring it")
+            platforms.append(DiscordPlatform(settings.discord, services.commands, lifecycle))
     if not platforms:
         platforms.append(ConsolePlatform(services.commands, stdin=stdin, stdout=stdout))
     return platforms

@@ -8,10 +8,15 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-# Telegram bot tokens ("123456:AA…") and Google API keys ("AIza…") are redacted even when not
-# configured here (e.g. inside a URL that httpx logs), so a leaked log line never carries one.
+# Telegram bot tokens ("123456:AA…"), Discord bot tokens ("<base64 id>.<time>.<hmac>") and
+# Google API keys ("AIza…") are redacted even when not configured here (e.g. inside a URL that
+# httpx logs), so a leaked log line never carries one.
 # Not \b before the digits: in a Bot API URL the token follows "/bot" directly.
-_TOKEN_SHAPES = re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}|AIza[0-9A-Za-z_-]{30,}")
+_TOKEN_SHAPES = re.compile(
+    r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{30,}"
+    r"|(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,}"
+    r"|AIza[0-9A-Za-z_-]{30,}"
+)
 REDACTED = "***"
 _HANDLER_NAME = "paperboy"
 _base_factory = logging.getLogRecordFactory()
@@ -76,10 +81,11 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
     root.addHandler(handler)
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token; the model SDKs
-    # log whole request bodies (the paper's text) at DEBUG.
+    # log whole request bodies (the paper's text) at DEBUG, discord.py interaction tokens.
     quiet = max(logging.WARNING, logging.getLevelName(level))
     for noisy in ("httpx", "httpcore", "httpx2", "aiohttp.access", "apscheduler.executors.default",
-                  "urllib3", "arxiv", "openai", "google_genai", "google.genai"):
+                  "urllib3", "arxiv", "openai", "google_genai", "google.genai",
+                  "discord.http", "discord.webhook"):
         logging.getLogger(noisy).setLevel(quiet)
     return redactor
 

@@ -6,12 +6,13 @@ import contextvars
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -133,9 +134,47 @@ class DigestSettings(_Section):
 
 
 class DiscordSettings(_Section):
-    """The Discord bot token."""
+    """The Discord bot: a token from the Developer Portal, and the endpoints to talk to."""
 
     token: SecretStr | None = None
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    # The privileged message-content intent (also switch it on in the Developer Portal): needed
+    # to read arXiv links posted in server channels without mentioning the bot.
+    message_content: bool = False
+    # Servers whose slash commands are synced at start-up, instantly (development); global
+    # commands are always synced too.
+    guild_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Discord allows about 5 messages per 5 seconds in one channel.
+    per_channel_interval_s: float = Field(default=1.0, ge=0)
+    # All requests of the bot together; Discord's global limit is 50 per second.
+    requests_per_second: float = Field(default=40.0, gt=0, le=50)
+    # How long start-up waits for the gateway's READY, and then for the servers' data.
+    ready_timeout_s: float = Field(default=60.0, gt=0)
+    guild_ready_timeout_s: float = Field(default=2.0, ge=0)
+
+    @field_validator("guild_ids", mode="before")
+    @classmethod
+    def _id_list(cls, v: Any) -> Any:
+        """Environment values as "123,456" or a JSON list "[123, 456]"."""
+        if isinstance(v, str):
+            text = v.strip().removeprefix("[").removesuffix("]")
+            return tuple(part.strip().strip('"') for part in text.split(",") if part.strip())
+        return v
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not v.startswith(("https://", "http://")):
+            raise ValueError(f"'{v}' is not an http(s) URL such as https://discord.com/api/v10")
+        return v.rstrip("/")
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _ws_url(cls, v: str) -> str:
+        if not v.startswith(("wss://", "ws://")):
+            raise ValueError(f"'{v}' is not a websocket URL such as wss://gateway.discord.gg/")
+        return v
 
 
 class LoggingSettings(_Section):

@@ -17,6 +17,7 @@ from summarizer.prompts import LANGUAGE_NAMES
 
 __all__ = [
     "SettingError",
+    "all_timezones",
     "language_label",
     "parse_max_papers",
     "parse_switch",
@@ -84,6 +85,11 @@ def _zones() -> dict[str, str]:
     """Every IANA zone name, keyed by its lower-case form."""
     names = available_timezones() - {"localtime", "Factory"}
     return {name.lower(): name for name in names}
+
+
+def all_timezones() -> list[str]:
+    """Every IANA zone name, sorted (for suggestions while typing)."""
+    return sorted(_zones().values())
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.quota import SummaryQuota, describe_wait
 from bot.core.registry import find, help_text, refusal
+from bot.core.suggestions import Suggestion, suggest
 from bot.core.summaries import PaperSummaries
 from papers.errors import (
     ArxivBadRequest,
@@ -122,6 +123,12 @@ class Commands:
             return Reply.notice(str(exc), Tone.WARNING)
         except _NotForUs:
             return None
+
+    def suggest(self, chat: ChatRef, command: str, argument: str, typed: str) -> list[Suggestion]:
+        """Choices for an argument being typed (Discord autocomplete); [] when there are none."""
+        spec = find(command)
+        kinds = [a.kind for a in spec.arguments if a.name == argument] if spec else []
+        return suggest(self._repo, chat, kinds[0], typed) if kinds else []
 
     def language_of(self, incoming: Incoming) -> str:
         """The chat's chosen summary language, or the configured default."""

@@ -1,0 +1,508 @@
+"""Discord: discord.py in our own event loop; slash commands, buttons and links go to the core,
+replies come back as embeds within Discord's limits.
+
+A chat is a channel (a server channel or a DM). In servers, members with Manage Channels manage
+the channel's subscriptions. Interactions are answered within Discord's 3 seconds: slow work is
+deferred ("thinking…") at once and followed up; errors are ephemeral, results public.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Self
+
+import discord
+import yarl
+from aiolimiter import AsyncLimiter
+from cachetools import TTLCache
+from discord import app_commands
+
+from bot.core.commands import Commands
+from bot.core.lifecycle import ChatLifecycle
+from bot.core.messages import Action, ChatRef, Incoming, Notice, Reply, Tone
+from bot.core.ports import ChatUnreachable
+from bot.core.registry import find
+from bot.platforms.discord_commands import command_text, slash_commands
+from bot.render.discord_embed import DiscordMessage, render_reply
+from config.settings import ConfigError, DiscordSettings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+# Discord voids an interaction that is not answered within 3 seconds: whatever is not ready by
+# then is deferred ("paperboy is thinking…") and followed up.
+ANSWER_WITHIN_S = 2.0
+_TYPING_AFTER_S = 0.5
+_TYPING_EVERY_S = 8.0  # a typing indicator lasts about 10 seconds
+# Error codes that mean "this channel is gone for us" (Discord's JSON error codes).
+_GONE = {
+    10003: "Unknown Channel",
+    10004: "Unknown Guild",
+    10013: "Unknown User",
+    50001: "Missing Access",
+    50007: "Cannot send messages to this user",
+    50013: "Missing Permissions",
+}
+_DONE = "Done."
+_SORRY = "Something went wrong on our side; it has been logged. Please try again."
+_STALE_BUTTON = "That button no longer works; send /summarize with the paper's id."
+
+
+class _Client(discord.Client):
+    """discord.py's client with its events routed to the platform (and failures contained)."""
+
+    def __init__(self, platform: DiscordPlatform, **options: Any) -> None:
+        super().__init__(**options)
+        self._platform = platform
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self._platform.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await self._platform.on_interaction(interaction)
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        self._platform.channel_gone(channel.id, "the channel was deleted")
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        for channel in guild.channels:
+            self._platform.channel_gone(channel.id, "the bot was removed from the server")
+
+    async def on_resumed(self) -> None:
+        log.info("discord gateway session resumed")
+
+    async def on_error(self, event: str, *args: object, **kwargs: object) -> None:
+        log.exception("error in Discord event %s", event)
+
+
+class DiscordPlatform:
+    """One Discord bot: gateway events and slash commands to the core, embeds back."""
+
+    name = PLATFORM
+    cards_per_send = 10  # a message holds up to ten embeds: a digest batch is one message
+
+    def __init__(
+        self, settings: DiscordSettings, commands: Commands, lifecycle: ChatLifecycle
+    ) -> None:
+        if settings.token is None:
+            raise ValueError("DiscordPlatform needs a token")
+        self._settings = settings
+        self._commands = commands
+        self._lifecycle = lifecycle
+        self._client: _Client | None = None
+        self._connection: asyncio.Task[None] | None = None
+        self._limiter = AsyncLimiter(settings.requests_per_second, 1)
+        self._last_send: dict[int, float] = {}
+        self._channel_locks: dict[int, asyncio.Lock] = {}
+        # Events seen lately: a resumed gateway may replay some; none is answered twice.
+        self._seen: TTLCache[int, bool] = TTLCache(maxsize=10_000, ttl=3600)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._never = asyncio.Event()
+        self._endpoints: tuple[str, yarl.URL] | None = None
+
+    # -- lifecycle (discord.py's login/connect, never client.run, which owns the loop) ----------
+
+    async def __aenter__(self) -> Self:
+        s = self._settings
+        # discord.py keeps its endpoints in class attributes: set for this process, restored
+        # on exit.
+        self._endpoints = (discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+        discord.http.Route.BASE = s.api_base_url
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(s.gateway_url)
+        # paperboy has no voice: discord.py's warnings about voice libraries would only confuse.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        intents.message_content = s.message_content
+        client = _Client(
+            self, intents=intents, max_ratelimit_timeout=60.0,
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=s.guild_ready_timeout_s,
+        )
+        self._client = client
+        try:
+            await self._start(client)
+        except BaseException:
+            await self.__aexit__()
+            raise
+        user = client.user
+        log.info("discord bot %s started in %d servers", user.name if user else "?", len(client.guilds))
+        if not s.message_content:
+            log.info(
+                "discord message content intent is off: in server channels links are answered "
+                "when the bot is mentioned; slash commands and DMs work "
+                "(PAPERBOY_DISCORD__MESSAGE_CONTENT=true reads every link)"
+            )
+        return self
+
+    async def _start(self, client: _Client) -> None:
+        """Log in, publish the slash commands, connect the gateway and wait until it is ready."""
+        try:
+            await client.login(self._settings.token.get_secret_value())  # type: ignore[union-attr]
+        except discord.LoginFailure:
+            raise ConfigError(
+                "Discord rejected the bot token (discord.token, PAPERBOY_DISCORD__TOKEN): "
+                "copy it again from the Developer Portal (Bot → Reset Token)"
+            ) from None
+        await self._sync_commands(client)
+        self._connection = asyncio.create_task(client.connect(reconnect=True), name="discord")
+        await self._wait_ready(client, self._connection)
+
+    async def _wait_ready(self, client: _Client, connection: asyncio.Task[None]) -> None:
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {ready, connection}, timeout=self._settings.ready_timeout_s,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready in done:
+            return
+        ready.cancel()
+        if connection in done:
+            exc = connection.exception()
+            if isinstance(exc, discord.PrivilegedIntentsRequired):
+                raise ConfigError(
+                    "Discord refused the message content intent (discord.message_content): switch "
+                    "on 'Message Content Intent' in the Developer Portal, or set it to false"
+                ) from None
+            if isinstance(exc, discord.LoginFailure):
+                raise ConfigError("Discord rejected the bot token (discord.token)") from None
+            raise RuntimeError(f"the Discord gateway closed during start-up: {exc}")
+        raise TimeoutError(
+            f"the Discord gateway was not ready within {self._settings.ready_timeout_s:.0f} s"
+        )
+
+    async def _sync_commands(self, client: _Client) -> None:
+        """Publish the slash commands: globally, and instantly in the configured servers."""
+        payload = slash_commands()
+        app_id = client.application_id
+        try:
+            await client.http.bulk_upsert_global_commands(app_id, payload)  # type: ignore[arg-type]
+            for guild_id in self._settings.guild_ids:
+                await client.http.bulk_upsert_guild_commands(app_id, guild_id, payload)  # type: ignore[arg-type]
+        except discord.HTTPException as exc:
+            log.warning("could not register the slash commands: %s", exc)
+
+    async def __aexit__(self, *exc: object) -> None:
+        client, self._client = self._client, None
+        for task in list(self._tasks):
+            task.cancel()
+        if client is not None:
+            await client.close()  # closes the gateway cleanly (SIGTERM lands here)
+        if self._connection is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._connection, 5)
+            self._connection = None
+        if self._endpoints is not None:
+            discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = self._endpoints
+            self._endpoints = None
+
+    async def wait_closed(self) -> None:
+        """Discord never ends by itself; the process stops it."""
+        await self._never.wait()
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def send(
+        self, chat_id: str, reply: Reply, *, reference: discord.Message | None = None
+    ) -> None:
+        """Deliver a reply as one or more messages; ChatUnreachable when the channel is gone."""
+        client = self._client
+        if client is None:
+            raise ConnectionError("the Discord platform is not running")
+        channel = client.get_partial_messageable(int(chat_id))
+        for message in render_reply(reply):
+            await self._post(channel, message, reference)
+            reference = None  # only the first message answers the user's
+
+    async def _post(
+        self,
+        channel: discord.PartialMessageable,
+        message: DiscordMessage,
+        reference: discord.Message | None,
+    ) -> None:
+        ref = reference.to_reference(fail_if_not_exists=False) if reference else None
+        try:
+            await self._paced(channel.id, lambda: channel.send(
+                content=message.content or None, embeds=list(message.embeds),
+                view=_view(message), reference=ref,  # type: ignore[arg-type]
+            ))
+        except discord.HTTPException as exc:
+            if exc.code in _GONE or exc.status == 404:
+                raise self._unreachable(channel.id, _reason(exc)) from None
+            if exc.status == 400:  # our renderer is meant to prevent this; never lose the text
+                log.error("Discord rejected our message (%s); resending as plain text", exc)
+                await self._paced(channel.id, lambda: channel.send(content=_plain(message)))
+                return
+            raise
+
+    async def _paced(self, channel_id: int, post: Callable[[], Awaitable[Any]]) -> Any:
+        """At most one message per ``per_channel_interval_s`` in a channel, and the bot-wide
+        request budget, so discord.py rarely has to wait out a 429."""
+        lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
+        async with lock:
+            wait = self._last_send.get(channel_id, 0.0) + self._settings.per_channel_interval_s
+            delay = wait - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            async with self._limiter:
+                try:
+                    return await post()
+                finally:
+                    self._last_send[channel_id] = time.monotonic()
+
+    def _unreachable(self, channel_id: int, reason: str) -> ChatUnreachable:
+        self._lifecycle.unreachable(ChatRef(PLATFORM, str(channel_id)), reason)
+        return ChatUnreachable(str(channel_id), reason)
+
+    def channel_gone(self, channel_id: int, reason: str) -> None:
+        """A channel was deleted or the bot left its server: stop serving it."""
+        self._lifecycle.unreachable(ChatRef(PLATFORM, str(channel_id)), reason)
+
+    # -- messages (links, mentions, DMs) ---------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A message in a channel the bot can see: links and typed commands go to the core."""
+        client = self._client
+        if client is None or client.user is None or message.author.bot or message.webhook_id:
+            return
+        if not self._first_time(message.id):
+            return
+        try:
+            await self._answer_message(message, client.user)
+        except Exception:
+            log.exception("error while handling a Discord message")
+            with contextlib.suppress(discord.HTTPException, ChatUnreachable):
+                await self.send(str(message.channel.id), Reply.notice(_SORRY, Tone.ERROR),
+                                reference=message)
+
+    async def _answer_message(self, message: discord.Message, me: discord.ClientUser) -> None:
+        in_dm = message.guild is None
+        mentioned = any(user.id == me.id for user in message.mentions)
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        if not text:
+            return  # no content (intent off), or a bare mention
+        can_manage = in_dm
+        if not in_dm and text.startswith("/") and isinstance(message.author, discord.Member):
+            channel = message.channel
+            if isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+                can_manage = channel.permissions_for(message.author).manage_channels
+        incoming = Incoming(
+            chat=ChatRef(PLATFORM, str(message.channel.id)),
+            user_id=str(message.author.id),
+            text=text,
+            is_group=not in_dm,
+            addressed=in_dm or mentioned,
+            can_manage=can_manage,
+            user_name=message.author.name,
+        )
+        typing = asyncio.create_task(self._keep_typing(message.channel))
+        try:
+            reply = await self._commands.handle(incoming)
+        finally:
+            typing.cancel()
+        if reply is not None and reply.items:
+            with contextlib.suppress(ChatUnreachable):
+                await self.send(str(message.channel.id), reply, reference=message)
+
+    async def _keep_typing(self, channel: discord.abc.Messageable) -> None:
+        """Show "paperboy is typing…" while a slow answer (a new summary) is written."""
+        with contextlib.suppress(discord.HTTPException):
+            await asyncio.sleep(_TYPING_AFTER_S)
+            while True:
+                await channel.typing()
+                await asyncio.sleep(_TYPING_EVERY_S)
+
+    # -- interactions (slash commands, buttons, autocomplete) -----------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Every interaction is answered (or deferred) within Discord's 3 seconds."""
+        if not self._first_time(interaction.id):
+            return
+        try:
+            if interaction.type is discord.InteractionType.application_command:
+                await self._on_slash(interaction)
+            elif interaction.type is discord.InteractionType.component:
+                await self._on_press(interaction)
+            elif interaction.type is discord.InteractionType.autocomplete:
+                await self._on_autocomplete(interaction)
+        except Exception:
+            log.exception("error while handling a Discord interaction")
+            await self._apologise(interaction)
+
+    async def _on_slash(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        name = str(data.get("name", ""))
+        spec = find(name)
+        incoming = self._incoming(interaction, text=command_text(name, data.get("options", [])))
+        slow = spec is not None and spec.slow
+        await self._respond(interaction, self._commands.handle(incoming), defer_now=slow)
+
+    async def _on_press(self, interaction: discord.Interaction) -> None:
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        action = Action.parse(custom_id)
+        if action is None:
+            await interaction.response.send_message(_STALE_BUTTON, ephemeral=True)
+            return
+        incoming = self._incoming(interaction, action=action)
+        # The card a button opens is for the person who pressed it: shown to them alone, so
+        # busy channels are not flooded by expanded cards.
+        await self._respond(interaction, self._commands.handle(incoming), private=True)
+
+    async def _on_autocomplete(self, interaction: discord.Interaction) -> None:
+        data: dict[str, Any] = dict(interaction.data or {})
+        focused = next((o for o in data.get("options", []) if o.get("focused")), None)
+        choices: list[app_commands.Choice[str]] = []
+        if focused is not None:
+            chat = ChatRef(PLATFORM, str(interaction.channel_id))
+            found = self._commands.suggest(
+                chat, str(data.get("name", "")), str(focused.get("name", "")),
+                str(focused.get("value", "")),
+            )
+            choices = [app_commands.Choice(name=s.name, value=s.value) for s in found]
+        await interaction.response.autocomplete(choices)
+
+    def _incoming(
+        self, interaction: discord.Interaction, *, text: str = "", action: Action | None = None
+    ) -> Incoming:
+        in_dm = interaction.guild_id is None
+        user = interaction.user
+        return Incoming(
+            chat=ChatRef(PLATFORM, str(interaction.channel_id)),
+            user_id=str(user.id),
+            text=text,
+            is_group=not in_dm,
+            addressed=True,
+            # Discord computes the member's permissions in this channel for the interaction.
+            can_manage=in_dm or interaction.permissions.manage_channels,
+            user_name=user.name,
+            action=action,
+        )
+
+    async def _respond(
+        self,
+        interaction: discord.Interaction,
+        work: Coroutine[Any, Any, Reply | None],
+        *,
+        defer_now: bool = False,
+        private: bool = False,
+    ) -> None:
+        """Answer within 3 s: at once when the reply is ready, else defer and follow up.
+
+        Errors (only warning/error notices) are shown to the user alone; results to everyone,
+        except for ``private`` answers.
+        """
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        deferred = False
+        if defer_now:
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            deferred = True
+        else:
+            await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
+            if not task.done():
+                await interaction.response.defer(thinking=True, ephemeral=private)
+                deferred = True
+        try:
+            reply = await task
+        except Exception:
+            log.exception("error while answering a Discord interaction")
+            reply = Reply.notice(_SORRY, Tone.ERROR)
+        if reply is None or not reply.items:
+            reply = Reply.notice(_DONE)  # e.g. /digest, whose messages went to the channel
+        ephemeral = private or _only_problems(reply)
+        messages = render_reply(reply)
+        try:
+            await self._deliver(interaction, messages, deferred=deferred, ephemeral=ephemeral,
+                                deferred_publicly=deferred and not private)
+        except discord.NotFound as exc:  # 10062: the interaction expired (a slow start-up?)
+            log.warning("interaction answer failed (%s); posting in the channel instead", exc)
+            if not ephemeral and interaction.channel_id is not None:
+                with contextlib.suppress(ChatUnreachable, discord.HTTPException):
+                    await self.send(str(interaction.channel_id), reply)
+
+    async def _deliver(
+        self,
+        interaction: discord.Interaction,
+        messages: list[DiscordMessage],
+        *,
+        deferred: bool,
+        ephemeral: bool,
+        deferred_publicly: bool,
+    ) -> None:
+        first, rest = messages[0], messages[1:]
+        if deferred and ephemeral and deferred_publicly:
+            # "thinking…" was public but the answer is an error: only the user should see it.
+            await interaction.delete_original_response()
+            rest = messages
+        elif deferred:
+            await interaction.edit_original_response(
+                content=first.content or None, embeds=list(first.embeds), view=_view(first),
+            )
+        else:
+            await interaction.response.send_message(
+                content=first.content or None, embeds=list(first.embeds),
+                view=_view(first) or discord.utils.MISSING, ephemeral=ephemeral,
+            )
+        for message in rest:
+            await interaction.followup.send(
+                content=message.content or discord.utils.MISSING, embeds=list(message.embeds),
+                view=_view(message) or discord.utils.MISSING, ephemeral=ephemeral, wait=True,
+            )
+
+    async def _apologise(self, interaction: discord.Interaction) -> None:
+        with contextlib.suppress(discord.HTTPException):
+            if interaction.response.is_done():
+                await interaction.followup.send(_SORRY, ephemeral=True)
+            elif interaction.type is not discord.InteractionType.autocomplete:
+                await interaction.response.send_message(_SORRY, ephemeral=True)
+
+    def _first_time(self, event_id: int) -> bool:
+        """False for an event handled already (replayed after a gateway resume)."""
+        if event_id in self._seen:
+            return False
+        self._seen[event_id] = True
+        return True
+
+
+def _view(message: DiscordMessage) -> discord.ui.View | None:
+    """The message's buttons as a View that discord.py does not keep: presses reach
+    ``on_interaction`` and the core, not a per-message callback held in memory."""
+    if not message.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, buttons in enumerate(message.buttons):
+        for button in buttons:
+            if button.url:
+                view.add_item(discord.ui.Button(label=button.label, url=button.url, row=row))
+            else:
+                view.add_item(discord.ui.Button(
+                    label=button.label, custom_id=button.action,
+                    style=discord.ButtonStyle.secondary, row=row,
+                ))
+    view.stop()  # a finished view is sent but never stored in discord.py's view store
+    return view
+
+
+def _only_problems(reply: Reply) -> bool:
+    """A reply of warnings and errors only (shown to the user alone on Discord)."""
+    return all(isinstance(i, Notice) and i.tone is not Tone.INFO for i in reply.items)
+
+
+def _reason(exc: discord.HTTPException) -> str:
+    return _GONE.get(exc.code) or f"HTTP {exc.status}: {exc.text[:100]}"
+
+
+def _plain(message: DiscordMessage) -> str:
+    """The text of a message without embeds, for a message Discord refused."""
+    parts = [message.content] + [
+        "\n".join(filter(None, [e.title, e.description])) for e in message.embeds
+    ]
+    return "\n\n".join(p for p in parts if p)[:2000] or "…"
