@@ -1,9 +1,11 @@
 """OpenAICompatClient: the ModelClient for any OpenAI-compatible chat completions server.
 
-Works with OpenAI itself and with local servers (Ollama, vLLM, llama.cpp), which need no key.
-JSON mode is requested; a server that rejects ``response_format`` gets the same request once
-more without it, and is not asked for it again. Empty, filtered or cut-off answers raise
-InvalidOutput; service failures raise BackendUnavailable without the key in the message.
+Works with OpenAI itself and with local servers (Ollama, vLLM, llama.cpp, LM Studio), which need
+no key. Structured outputs are requested: the summary's JSON schema (``json_schema``); a server
+that rejects it is asked for plain JSON mode (``json_object``), then for plain text, each step
+once, and is not asked for the refused format again. Whatever comes back is validated anyway.
+Empty, filtered or cut-off answers raise InvalidOutput; service failures raise
+BackendUnavailable without the key in the message.
 """
 
 from __future__ import annotations
@@ -18,12 +20,16 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from config.settings import OpenAISettings
 from summarizer.errors import BackendUnavailable, InvalidOutput
+from summarizer.schema import draft_json_schema
 
 log = logging.getLogger(__name__)
 
 TEMPERATURE = 0.3
 # Local servers ignore the key, but the client insists on having one.
 NO_KEY = "sk-no-key-required"
+SCHEMA_NAME = "paper_summary"
+# Response formats, best first; a server that refuses one is asked for the next.
+FORMATS = ("json_schema", "json_object", "text")
 
 
 class OpenAICompatClient:
@@ -37,7 +43,7 @@ class OpenAICompatClient:
         self._key = key
         self._timeout_s = settings.timeout_s
         self._deadline_s = settings.timeout_s * 1.5
-        self._json_mode = True
+        self._format = 0  # index into FORMATS: the best one this server accepted so far
         self._client = AsyncOpenAI(
             api_key=key or NO_KEY,
             base_url=settings.base_url,  # None: the client's default (api.openai.com)
@@ -59,19 +65,19 @@ class OpenAICompatClient:
             ) from None
 
     async def _generate(self, system: str, user: str) -> str:
-        try:
-            return await self._complete(system, user)
-        except openai.BadRequestError as exc:
-            if not (self._json_mode and _mentions_response_format(exc)):
-                raise self._status_error(exc) from None
-            log.info("%s rejected response_format; retrying without JSON mode", self.model)
-            self._json_mode = False
+        while True:
             try:
                 return await self._complete(system, user)
-            except openai.APIError as again:
-                raise self._error(again) from None
-        except openai.APIError as exc:
-            raise self._error(exc) from None
+            except openai.BadRequestError as exc:
+                last = self._format == len(FORMATS) - 1
+                if last or not _mentions_response_format(exc):
+                    raise self._status_error(exc) from None
+                refused = FORMATS[self._format]
+                self._format += 1
+                log.info("%s refused response_format %s; asking for %s instead",
+                         self.model, refused, FORMATS[self._format])
+            except openai.APIError as exc:
+                raise self._error(exc) from None
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
@@ -83,11 +89,16 @@ class OpenAICompatClient:
             {"role": "user", "content": user},
         ]
         create = self._client.chat.completions.create
-        if self._json_mode:
+        kind = FORMATS[self._format]
+        if kind == "json_schema":
             resp = await create(
-                model=self.model,
-                messages=messages,
-                temperature=TEMPERATURE,
+                model=self.model, messages=messages, temperature=TEMPERATURE,
+                response_format={"type": "json_schema", "json_schema": {
+                    "name": SCHEMA_NAME, "schema": draft_json_schema(), "strict": True}},
+            )
+        elif kind == "json_object":
+            resp = await create(
+                model=self.model, messages=messages, temperature=TEMPERATURE,
                 response_format={"type": "json_object"},
             )
         else:
@@ -151,7 +162,8 @@ class OpenAICompatClient:
 
 
 def _mentions_response_format(exc: openai.APIStatusError) -> bool:
-    return "response_format" in f"{exc.message} {exc.body}".lower()
+    text = f"{exc.message} {exc.body}".lower()
+    return any(word in text for word in ("response_format", "json_schema", "json schema"))
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # Per-field length caps (characters). A field over its cap is rejected, not truncated:
@@ -73,3 +75,29 @@ class Summary(_Frozen):
             backend=backend,
             model=model,
         )
+
+
+def draft_json_schema() -> dict[str, Any]:
+    """SummaryDraft as a self-contained strict JSON schema for structured outputs.
+
+    Strict mode (OpenAI, and what vLLM, Ollama and llama.cpp accept) wants every object closed
+    (``additionalProperties: false``) with every property required; ``$ref``s are inlined because
+    not every server resolves them.
+    """
+    schema = SummaryDraft.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def strict(node: Any) -> Any:
+        if isinstance(node, list):
+            return [strict(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return strict(definitions[node["$ref"].rsplit("/", 1)[-1]])
+        out = {key: strict(value) for key, value in node.items() if key != "title"}
+        if out.get("type") == "object":
+            out["additionalProperties"] = False
+            out["required"] = list(out.get("properties", {}))
+        return out
+
+    return strict(schema)

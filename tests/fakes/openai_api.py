@@ -87,9 +87,17 @@ _FINISH = {"stop": "stop", "length": "length", "safety": "content_filter"}
 class OpenAIFake(ModelFake):
     """Fake chat completions: scripted steps, a default answer and a request log."""
 
-    def __init__(self, default: Step | None = None, *, json_mode: bool = True) -> None:
+    def __init__(
+        self,
+        default: Step | None = None,
+        *,
+        json_mode: bool = True,
+        accepts: frozenset[str] = frozenset({"json_schema", "json_object"}),
+    ) -> None:
         super().__init__(default)
         self.json_mode = json_mode  # False: reject requests that carry response_format (400)
+        # The response_format types this server knows (older llama.cpp: json_object only).
+        self.accepts = accepts
 
     @property
     def base_url(self) -> str:
@@ -112,10 +120,11 @@ class OpenAIFake(ModelFake):
             user="".join(_content(m) for m in messages if m.get("role") == "user"),
             extra={"model": body.get("model")},
         )
-        if not self.json_mode and "response_format" in body:
+        kind = (body.get("response_format") or {}).get("type")
+        if kind is not None and (not self.json_mode or kind not in self.accepts):
             self.requests.append(record)  # logged, but consumes no scripted step
             return _error(
-                Status(400, message="'response_format' of type 'json_object' is not supported"),
+                Status(400, message=f"'response_format' of type '{kind}' is not supported"),
                 param="response_format",
             )
         return await self._play(record)

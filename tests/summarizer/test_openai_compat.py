@@ -46,7 +46,15 @@ async def test_sends_messages_json_mode_and_the_key(
         {"role": "system", "content": "SYSTEM TEXT"},
         {"role": "user", "content": "USER TEXT"},
     ]
-    assert request.body["response_format"] == {"type": "json_object"}
+    response_format = request.body["response_format"]
+    assert response_format["type"] == "json_schema"
+    assert response_format["json_schema"]["name"] == "paper_summary"
+    assert response_format["json_schema"]["strict"] is True
+    schema = response_format["json_schema"]["schema"]
+    assert schema["required"] == ["tldr", "takeaways", "analysis", "keywords"]
+    assert schema["additionalProperties"] is False and "$ref" not in str(schema)
+    assert schema["properties"]["analysis"]["properties"]["conclusion"]["required"] == [
+        "significance", "strengths", "limitations"]
     assert request.body["temperature"] == pytest.approx(0.3)
 
 
@@ -94,13 +102,25 @@ async def test_a_bad_key_is_reported_without_the_key(
 
 
 async def test_response_format_rejection_retries_without_it(openai_fake: OpenAIFake) -> None:
-    """A server without JSON mode gets the request again, plain, and is not asked again."""
+    """A server without structured outputs or JSON mode: schema, then JSON mode, then plain
+    text; later requests go plain at once."""
     openai_fake.json_mode = False
     oa = OpenAICompatClient(OpenAISettings(base_url=openai_fake.base_url, max_retries=0))
     assert json.loads(await oa.generate("s", "u"))
     assert json.loads(await oa.generate("s", "u"))
-    with_format = ["response_format" in r.body for r in openai_fake.requests]
-    assert with_format == [True, False, False]
+    formats = [(r.body.get("response_format") or {}).get("type") for r in openai_fake.requests]
+    assert formats == ["json_schema", "json_object", None, None]
+    await oa.aclose()
+
+
+async def test_a_server_with_json_mode_only_gets_json_mode(openai_fake: OpenAIFake) -> None:
+    """An older server that knows json_object but not json_schema: asked once, then JSON mode."""
+    openai_fake.accepts = frozenset({"json_object"})
+    oa = OpenAICompatClient(OpenAISettings(base_url=openai_fake.base_url, max_retries=0))
+    assert json.loads(await oa.generate("s", "u"))["tldr"] == SAMPLE_DRAFT_EN["tldr"]
+    assert json.loads(await oa.generate("s", "u"))
+    formats = [(r.body.get("response_format") or {}).get("type") for r in openai_fake.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]
     await oa.aclose()
 
 
