@@ -110,20 +110,20 @@ def user_prompt(
     max_chars: int = DEFAULT_MAX_INPUT_CHARS,
 ) -> str:
     """The per-paper message: the paper as delimited data, plus feedback on a rejected answer."""
-    body = _truncate(text, max_chars)
-    data = "\n".join(
-        [
-            f"arXiv id: {paper.versioned_id}",
-            f"Title: {_neutralise(paper.title)}",
-            f"Categories: {', '.join(paper.categories or (paper.primary_category,))}",
-            "",
-            "Abstract:",
-            _neutralise(paper.abstract.strip()),
-            "",
-            "Full text:",
-            _neutralise(body) if body.strip() else "(not available; use the abstract)",
-        ]
-    )
+    lines = [
+        f"arXiv id: {paper.versioned_id}",
+        f"Title: {_neutralise(paper.title)}",
+        f"Categories: {', '.join(paper.categories or (paper.primary_category,))}",
+        "",
+        "Abstract:",
+        _neutralise(paper.abstract.strip()),
+    ]
+    # The paper is carried once: text that is only the abstract again is not repeated.
+    if text.strip() and _squash(text) != _squash(paper.abstract):
+        lines += ["", "Full text:", _neutralise(_truncate(text, max_chars))]
+    else:
+        lines += ["", "Full text: not available; summarize from the abstract."]
+    data = "\n".join(lines)
     parts = [
         "Summarize the following paper.",
         "",
@@ -143,6 +143,10 @@ def user_prompt(
         "Answer with the JSON object only, in the output language given in the instructions."
     )
     return "\n".join(parts)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _truncate(text: str, max_chars: int) -> str:

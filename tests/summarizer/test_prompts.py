@@ -125,4 +125,11 @@ def test_default_limit_keeps_a_normal_paper_whole(paper: Paper, text: str) -> No
 
 def test_missing_text_falls_back_to_the_abstract(paper: Paper) -> None:
     """Without full text the model is told to use the abstract."""
-    assert "(not available; use the abstract)" in user_prompt(paper, "  ")
+    assert "Full text: not available; summarize from the abstract." in user_prompt(paper, "  ")
+
+
+def test_the_abstract_is_sent_once(paper: Paper) -> None:
+    """Text that is only the abstract again (abstract-only summaries) is not repeated."""
+    prompt = user_prompt(paper, "\n" + paper.abstract.replace(" ", "  ") + "\n")
+    assert prompt.count(paper.abstract.strip()[:80]) == 1
+    assert "Full text: not available; summarize from the abstract." in prompt
