@@ -83,6 +83,10 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token; the model SDKs
     # log whole request bodies (the paper's text) at DEBUG, discord.py interaction tokens.
     quiet = max(logging.WARNING, logging.getLevelName(level))
+    # discord.py's gateway logs every event payload at DEBUG (interaction tokens, messages);
+    # its INFO lines (connected, resumed) are worth keeping.
+    for chatty in ("discord.gateway", "discord.state"):
+        logging.getLogger(chatty).setLevel(max(logging.INFO, logging.getLevelName(level)))
     for noisy in ("httpx", "httpcore", "httpx2", "aiohttp.access", "apscheduler.executors.default",
                   "urllib3", "arxiv", "openai", "google_genai", "google.genai",
                   "discord.http", "discord.webhook"):

@@ -297,6 +297,8 @@ class ChatCommands:
                 + _numbered(subs) + "\nChange with /crosslists 2 off, or /crosslists on for all."
             )
         *numbers, switch = args.split()
+        if switch.isdigit():  # "/crosslists 1": which subscription is clear, on or off is not
+            raise _Refusal(f"On or off? Send /crosslists {args} on or /crosslists {args} off.")
         on = _switch(switch, "crosslists")
         chosen = _by_numbers(subs, " ".join(numbers)) if numbers else subs
         for sub in chosen:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from bot.core.chat_settings import SettingError, resolve_language
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.quota import SummaryQuota, describe_wait
@@ -179,9 +180,16 @@ class Commands:
                 "Which paper? Send /summarize followed by an arXiv link or id, e.g. /summarize 2410.13726"
             )
         ref_text, _, language = args.rpartition(" ")
-        if not ref_text or not _LANGUAGE.match(language) or _looks_like_id(language):
+        if not ref_text or _looks_like_id(language):
             ref_text, language = args, ""
-        language = language.lower().replace("_", "-") or self.language_of(incoming)
+        elif _LANGUAGE.match(language):
+            language = language.lower().replace("_", "-")
+        else:  # a language by name ("Japanese", "日本語"), else part of the link text
+            try:
+                language = resolve_language(language)
+            except SettingError:
+                ref_text, language = args, ""
+        language = language or self.language_of(incoming)
         try:
             ref = parse_arxiv_id(ref_text)
         except NoArxivId:

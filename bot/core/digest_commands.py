@@ -13,6 +13,11 @@ _REPLIES = {
     "not-ready": "arXiv has not published today's listing yet. Try again in a little while.",
     "failed": "arXiv is not answering right now, so I could not build the digest. "
               "Please try again in a few minutes.",
+    "send-failed": "Sending the digest failed; it will be finished later, without repeating "
+                   "what already arrived.",
+    "unreachable": "I could not post the digest here ({detail}), so digests to this chat are "
+                   "stopped. Give me back the rights to post here (on Discord: View Channel, "
+                   "Send Messages, Embed Links), then send any command to turn them on again.",
 }
 
 
@@ -29,8 +34,11 @@ class DigestCommands:
         outcome = await self._digests.run(incoming.chat, trigger="command")
         if outcome.status == "sent":
             return Reply(())
-        text = _REPLIES.get(outcome.status)
+        status = outcome.status
+        if status == "failed" and outcome.record is not None:
+            status = "send-failed"  # planned, then the platform failed (not arXiv)
+        text = _REPLIES.get(status)
         if text is None:
             return Reply(())
-        tone = Tone.ERROR if outcome.status == "failed" else Tone.INFO
-        return Reply.notice(text, tone)
+        tone = Tone.ERROR if status in ("failed", "send-failed", "unreachable") else Tone.INFO
+        return Reply.notice(text.format(detail=outcome.detail or "no access"), tone)

@@ -161,7 +161,10 @@ _LINKS = (
     "    e.g. /summarize 2410.13726   or   /summarize https://arxiv.org/abs/2410.13726v2 zh"
 )
 _SUBSCRIBE_EXAMPLES = "    e.g. /subscribe cs.CV, /subscribe talking head generation -survey"
-_GROUPS = "In groups only admins change subscriptions and settings."
+_GROUPS = (
+    "In groups and servers only admins (on Discord: members who can manage the channel) change "
+    "subscriptions and settings."
+)
 
 
 def find(name: str) -> CommandSpec | None:

@@ -29,6 +29,7 @@ from bot.core.ports import ChatUnreachable
 from bot.core.registry import find
 from bot.platforms.discord_commands import command_text, slash_commands
 from bot.render.discord_embed import DiscordMessage, render_reply
+from bot.render.split import PLAIN, split_blocks
 from config.settings import ConfigError, DiscordSettings
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ _GONE = {
 _DONE = "Done."
 _SORRY = "Something went wrong on our side; it has been logged. Please try again."
 _STALE_BUTTON = "That button no longer works; send /summarize with the paper's id."
+_RESTARTING = "paperboy is restarting; please try again in a minute."
+_STOP_GRACE_S = 3.0  # how long a stop waits for interactions to be answered
 
 
 class _Client(discord.Client):
@@ -102,6 +105,8 @@ class DiscordPlatform:
         # Events seen lately: a resumed gateway may replay some; none is answered twice.
         self._seen: TTLCache[int, bool] = TTLCache(maxsize=10_000, ttl=3600)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._responders: set[asyncio.Task[Any]] = set()  # interactions being answered
+        self._thinking: set[int] = set()  # interactions deferred and not answered yet
         self._never = asyncio.Event()
         self._endpoints: tuple[str, yarl.URL] | None = None
 
@@ -186,13 +191,16 @@ class DiscordPlatform:
             await client.http.bulk_upsert_global_commands(app_id, payload)  # type: ignore[arg-type]
             for guild_id in self._settings.guild_ids:
                 await client.http.bulk_upsert_guild_commands(app_id, guild_id, payload)  # type: ignore[arg-type]
-        except discord.HTTPException as exc:
-            log.warning("could not register the slash commands: %s", exc)
+        except (discord.HTTPException, discord.RateLimited) as exc:
+            log.warning("could not register the slash commands (the ones registered before "
+                        "still work): %s", exc)
 
     async def __aexit__(self, *exc: object) -> None:
-        client, self._client = self._client, None
         for task in list(self._tasks):
             task.cancel()
+        if self._responders:  # let them tell their users, before the connection goes
+            await asyncio.wait(set(self._responders), timeout=_STOP_GRACE_S)
+        client, self._client = self._client, None
         if client is not None:
             await client.close()  # closes the gateway cleanly (SIGTERM lands here)
         if self._connection is not None:
@@ -234,11 +242,16 @@ class DiscordPlatform:
                 view=_view(message), reference=ref,  # type: ignore[arg-type]
             ))
         except discord.HTTPException as exc:
+            if ref is not None and exc.code == 50013:
+                # Replying needs Read Message History; posting without the reply may still work.
+                await self._post(channel, message, None)
+                return
             if exc.code in _GONE or exc.status == 404:
                 raise self._unreachable(channel.id, _reason(exc)) from None
             if exc.status == 400:  # our renderer is meant to prevent this; never lose the text
-                log.error("Discord rejected our message (%s); resending as plain text", exc)
-                await self._paced(channel.id, lambda: channel.send(content=_plain(message)))
+                log.error("Discord rejected our message (%s); resending it as plain text", exc)
+                for chunk in _plain(message):
+                    await self._paced(channel.id, lambda c=chunk: channel.send(content=c))
                 return
             raise
 
@@ -335,6 +348,8 @@ class DiscordPlatform:
         except Exception:
             log.exception("error while handling a Discord interaction")
             await self._apologise(interaction)
+        finally:
+            self._thinking.discard(interaction.id)
 
     async def _on_slash(self, interaction: discord.Interaction) -> None:
         data: dict[str, Any] = dict(interaction.data or {})
@@ -401,17 +416,23 @@ class DiscordPlatform:
         task = asyncio.ensure_future(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        responder = asyncio.current_task()
+        if responder is not None:
+            self._responders.add(responder)
+            responder.add_done_callback(self._responders.discard)
         deferred = False
-        if defer_now:
-            await interaction.response.defer(thinking=True, ephemeral=private)
-            deferred = True
-        else:
+        if not defer_now:
             await asyncio.wait({task}, timeout=ANSWER_WITHIN_S)
-            if not task.done():
-                await interaction.response.defer(thinking=True, ephemeral=private)
-                deferred = True
+        if defer_now or not task.done():
+            await interaction.response.defer(thinking=True, ephemeral=private)
+            self._thinking.add(interaction.id)
+            deferred = True
         try:
             reply = await task
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise  # this responder itself is being cancelled
+            reply = Reply.notice(_RESTARTING, Tone.ERROR)  # the bot is stopping
         except Exception:
             log.exception("error while answering a Discord interaction")
             reply = Reply.notice(_SORRY, Tone.ERROR)
@@ -441,11 +462,13 @@ class DiscordPlatform:
         if deferred and ephemeral and deferred_publicly:
             # "thinking…" was public but the answer is an error: only the user should see it.
             await interaction.delete_original_response()
+            self._thinking.discard(interaction.id)
             rest = messages
         elif deferred:
             await interaction.edit_original_response(
                 content=first.content or None, embeds=list(first.embeds), view=_view(first),
             )
+            self._thinking.discard(interaction.id)
         else:
             await interaction.response.send_message(
                 content=first.content or None, embeds=list(first.embeds),
@@ -458,10 +481,19 @@ class DiscordPlatform:
             )
 
     async def _apologise(self, interaction: discord.Interaction) -> None:
+        """Tell the user something went wrong, privately; an autocomplete gets no choices."""
         with contextlib.suppress(discord.HTTPException):
-            if interaction.response.is_done():
+            if interaction.type is discord.InteractionType.autocomplete:
+                if not interaction.response.is_done():
+                    await interaction.response.autocomplete([])
+            elif interaction.response.is_done():
+                if interaction.id in self._thinking:
+                    # The first follow-up would replace a public "thinking…", publicly.
+                    self._thinking.discard(interaction.id)
+                    with contextlib.suppress(discord.HTTPException):
+                        await interaction.delete_original_response()
                 await interaction.followup.send(_SORRY, ephemeral=True)
-            elif interaction.type is not discord.InteractionType.autocomplete:
+            else:
                 await interaction.response.send_message(_SORRY, ephemeral=True)
 
     def _first_time(self, event_id: int) -> bool:
@@ -500,9 +532,13 @@ def _reason(exc: discord.HTTPException) -> str:
     return _GONE.get(exc.code) or f"HTTP {exc.status}: {exc.text[:100]}"
 
 
-def _plain(message: DiscordMessage) -> str:
-    """The text of a message without embeds, for a message Discord refused."""
-    parts = [message.content] + [
-        "\n".join(filter(None, [e.title, e.description])) for e in message.embeds
-    ]
-    return "\n\n".join(p for p in parts if p)[:2000] or "…"
+def _plain(message: DiscordMessage) -> list[str]:
+    """All the text of a message Discord refused, as plain messages of at most 2000 characters
+    (every embed's title, link, description and fields: nothing is dropped)."""
+    parts = [message.content]
+    for embed in message.embeds:
+        parts.append("\n".join(filter(None, [embed.title, embed.url, embed.description])))
+        parts += [f"{field.name}\n{field.value}" for field in embed.fields]
+        parts.append(embed.footer.text or "")
+    blocks = [p for p in parts if p and p.strip()] or ["…"]
+    return split_blocks(blocks, 2000, len, syntax=PLAIN)

@@ -46,7 +46,7 @@ async def test_console_explains_bad_input_and_keeps_going(
     assert "Which paper? Send /summarize followed by an arXiv link or id" in out
     assert '"2413.00001" is not a valid arXiv id' in out
     assert "arXiv has no paper 2401.99999" in out
-    assert out.rstrip().endswith("In groups only admins change subscriptions and settings.")
+    assert out.rstrip().endswith("change subscriptions and settings.")
 
 
 async def test_console_says_when_arxiv_is_down(paperboy_env: dict[str, str], arxiv_server: ArxivFake) -> None:
@@ -54,7 +54,7 @@ async def test_console_says_when_arxiv_is_down(paperboy_env: dict[str, str], arx
     arxiv_server.fail_next(10, status=503)
     out = await _chat(["/summarize 2410.13726", "/help"])
     assert "Sorry: arXiv is not answering right now. Please try again in a few minutes." in out
-    assert "In groups only admins change subscriptions and settings." in out
+    assert "In groups and servers only admins" in out
 
 
 async def test_summary_language_argument(paperboy_env: dict[str, str]) -> None:

@@ -450,3 +450,99 @@ async def test_an_extreme_paper_fits_discords_limits(
     assert "@everyone" not in card.text.replace("@\u200beveryone", "")
     assert "et al. (200 authors)" in card.text
     assert dc.requests[-1].status == 200
+
+
+# -- review findings -------------------------------------------------------------------------------
+
+
+async def test_digest_where_the_bot_may_not_post_says_so_privately(
+    bot: Path, dc: DiscordFake, arxiv_server: ArxivFake
+) -> None:
+    """/digest in a channel where the bot lost Send Messages: the manager learns why (the
+    interaction still works), privately; the channel's digests stop."""
+    from datetime import UTC, datetime
+
+    from bot.core.supply import fetchable_announcement
+    from papers.announcements import mailing_date
+    from tests.bot.test_digest import cv_papers
+
+    arxiv_server.set_listing("cs.CV", mailing_date(fetchable_announcement(datetime.now(UTC))),
+                             cv_papers("2611.5", 2))
+    await answer(dc, "subscribe", {"topic": "cs.CV"})
+    dc.revoke_permission(PAPERS)
+    told = await answer(dc, "digest", {})
+    assert told.ephemeral
+    assert "I could not post the digest here (Missing Permissions)" in shown(told)
+    with Repository.open(bot) as repo:
+        chat = repo.get_chat(ChatRef("discord", str(PAPERS)))
+    assert chat is not None and not chat.active
+
+
+async def test_a_long_rate_limit_on_the_command_sync_does_not_stop_start_up(
+    tmp_path: Path, dc: DiscordFake, arxiv_server: ArxivFake
+) -> None:
+    """Discord's daily command quota: the sync is skipped (commands registered before still
+    work) and the bot serves."""
+    dc.fail_next("PUT", "/applications/*/commands", 429, retry_after=3600)
+    settings = make_settings(tmp_path, dc, arxiv_server)
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(settings, stop=stop))
+    try:
+        await dc.wait_until_ready(timeout=10)
+        dm = dc.dm_channel(READER)
+        dc.user_message(dm, "https://arxiv.org/abs/2410.13726", user_id=READER)
+        [card] = await dc.wait_for_messages(1, channel_id=dm, timeout=10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert card.embeds[0]["title"].startswith("DAWN")
+
+
+async def test_a_stop_during_a_deferred_answer_tells_the_user(
+    tmp_path: Path, dc: DiscordFake, arxiv_server: ArxivFake
+) -> None:
+    """SIGTERM while a slow summary is being written: "thinking…" becomes "restarting"."""
+    async with GeminiFake() as gemini:
+        gemini.script(slow(8, then=good()))
+        settings = with_gemini(make_settings(tmp_path, dc, arxiv_server), gemini)
+        async with running(settings, dc):
+            iid = dc.slash("summarize", {"link": "2410.13726"}, channel_id=PAPERS, user_id=READER)
+            await dc.wait_for_requests("POST", "/interactions/*", n=1)
+        told = await dc.wait_for_response(iid)
+    assert "paperboy is restarting; please try again in a minute." in told.text
+    assert dc.pending_thinking() == []
+
+
+async def test_options_keep_their_meaning(bot: Path, dc: DiscordFake) -> None:
+    """/crosslists topics:1 without a state asks on or off (it changed every subscription);
+    /summarize language:Japanese is honoured like /lang Japanese."""
+    await answer(dc, "subscribe", {"topic": "cs.CV"})
+    await answer(dc, "subscribe", {"topic": "cs.LG"})
+    asked = await answer(dc, "crosslists", {"topics": "1"})
+    assert "On or off? Send /crosslists 1 on or /crosslists 1 off." in shown(asked)
+    with Repository.open(bot) as repo:
+        subs = repo.subscriptions_for(ChatRef("discord", str(PAPERS)))
+    assert all(sub.cross_lists for sub in subs)
+    card = await answer(dc, "summarize", {"link": "2410.13726", "language": "Japanese"})
+    assert card.embeds[0]["fields"][0]["name"] == "著者"
+
+
+async def test_an_apology_after_a_public_deferral_is_private(bot: Path, dc: DiscordFake) -> None:
+    """Discord refuses the answer's edit: the user alone reads the apology; nothing public."""
+    dc.fail_next("PATCH", "/webhooks/*/messages/@original", 400, 50035, "Invalid Form Body")
+    iid = dc.slash("summarize", {"link": "2410.13726"}, channel_id=PAPERS, user_id=READER)
+    sorry = await dc.wait_for_response(iid, timeout=10)
+    assert sorry.ephemeral and sorry.text.startswith("Something went wrong on our side")
+    assert [m for m in dc.visible_messages(PAPERS) if not m.ephemeral] == []
+
+
+async def test_a_refused_message_is_resent_as_text_without_losing_anything(
+    bot: Path, dc: DiscordFake
+) -> None:
+    """A 400 on a card (our renderer's bug): its whole text still arrives, as plain messages."""
+    dc.fail_next("POST", f"/channels/{PAPERS}/messages", 400, 50035, "Invalid Form Body")
+    dc.user_message(PAPERS, "arXiv:2410.13726", user_id=READER, mention_bot=True)
+    messages = await dc.wait_for_messages(2, channel_id=PAPERS, timeout=10)
+    text = "\n".join(m.content for m in messages)
+    assert "DAWN: Dynamic Frame Avatar" in text and "Limitations" in text
+    assert all(len(m.content) <= 2000 for m in messages)
