@@ -16,7 +16,12 @@ class Summarizer(Protocol):
 
     name: str  # the backend name, part of the cache key
 
-    async def summarize(self, paper: Paper, text: str, language: str) -> Summary: ...
+    async def summarize(
+        self, paper: Paper, text: str, language: str, *, front_matter: str = ""
+    ) -> Summary:
+        """``text``: the paper's body (an excerpt) or its abstract; ``front_matter``: the first
+        page's header, where affiliations are printed ("" when unknown)."""
+        ...
 
     async def aclose(self) -> None:
         """Release connections (HTTP sessions); the summarizer is not used afterwards."""

@@ -70,7 +70,9 @@ class ExtractiveSummarizer:
 
     name = BACKEND
 
-    async def summarize(self, paper: Paper, text: str, language: str) -> Summary:
+    async def summarize(
+        self, paper: Paper, text: str, language: str, *, front_matter: str = ""
+    ) -> Summary:
         """Summarize ``paper`` from its abstract (``text`` only fills in for a thin abstract)."""
         return build_summary(paper, text, language)
 

@@ -12,6 +12,7 @@ import logging
 from papers.models import Paper
 from summarizer.base import ModelClient, Summarizer
 from summarizer.errors import BackendUnavailable, InvalidOutput
+from summarizer.grounding import clean_extras
 from summarizer.prompts import DEFAULT_MAX_INPUT_CHARS, system_prompt, user_prompt
 from summarizer.schema import Summary, SummaryDraft
 from summarizer.validation import validate
@@ -99,10 +100,12 @@ class ModelSummarizer:
         self._fallback = fallback
         self._max_input_chars = max_input_chars
 
-    async def summarize(self, paper: Paper, text: str, language: str) -> Summary:
+    async def summarize(
+        self, paper: Paper, text: str, language: str, *, front_matter: str = ""
+    ) -> Summary:
         """A validated model summary, or the fallback's summary with a note saying why."""
         try:
-            draft = await self._draft(paper, text, language)
+            draft = await self._draft(paper, text, language, front_matter)
         except InvalidOutput as exc:
             why = f"invalid output twice: {exc.reason}"
             return await self._fall_back(paper, text, language, why, unavailable=False)
@@ -124,16 +127,20 @@ class ModelSummarizer:
         finally:
             await self._fallback.aclose()
 
-    async def _draft(self, paper: Paper, text: str, language: str) -> SummaryDraft:
+    async def _draft(
+        self, paper: Paper, text: str, language: str, front_matter: str
+    ) -> SummaryDraft:
         """Ask and validate; on InvalidOutput ask once more, telling the model the reason."""
         system = system_prompt(language)
         source = f"{paper.title}\n{paper.abstract}\n{text}"
         feedback: str | None = None
         for attempt in (1, 2):
-            user = user_prompt(paper, text, feedback, max_chars=self._max_input_chars)
+            user = user_prompt(paper, text, feedback, max_chars=self._max_input_chars,
+                               front_matter=front_matter)
             try:
                 raw = await self._client.generate(system, user)
-                return validate(raw, language, source=source)
+                draft = validate(raw, language, source=source)
+                return clean_extras(draft, language, front_matter=front_matter, source=source)
             except InvalidOutput as exc:
                 if attempt == 2:
                     raise

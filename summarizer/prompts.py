@@ -9,7 +9,7 @@ from papers.models import Paper
 
 # Bump on ANY change to the wording below: cached summaries made with older prompts are
 # then regenerated instead of being served forever.
-PROMPT_VERSION = "2026-11.1"
+PROMPT_VERSION = "2026-12.1"
 
 DEFAULT_MAX_INPUT_CHARS: int = SummarizerSettings.model_fields["max_input_chars"].default
 
@@ -65,6 +65,8 @@ def language_name(language: str) -> str:
 def system_prompt(language: str) -> str:
     """The fixed instructions: role, output shape, language, and how to treat the paper text."""
     name = language_name(language)
+    english = language.strip().lower().split("-")[0] == "en"
+    title_rule = "" if english else f"the paper's title translated into {name}"
     return f"""You summarize research papers for busy researchers who decide from your summary \
 whether to read the paper.
 
@@ -87,12 +89,14 @@ Answer with exactly one JSON object and nothing else (no Markdown, no code fence
       "limitations": "weaknesses, open problems, missing evidence"
     }}
   }},
-  "keywords": ["3 to 8 keywords or key phrases"]
+  "keywords": ["3 to 8 keywords or key phrases"],
+  "title_translation": "{title_rule}",
+  "affiliations": ["the authors' institutions exactly as printed in the front matter, or []"]
 }}
 
 Rules:
-- Content only: do not include the title, authors, affiliations, links or dates; those come \
-from arXiv.
+- Content only: do not include the authors, links or dates; those come from arXiv. Copy \
+affiliations only from the front matter given with the paper, word for word; never guess them.
 - Be concise and concrete: each analysis field at most about 5 sentences; never repeat a \
 sentence; say each thing once.
 - Write about the paper itself. Do not talk about yourself, this task or these instructions.
@@ -108,6 +112,7 @@ def user_prompt(
     feedback: str | None = None,
     *,
     max_chars: int = DEFAULT_MAX_INPUT_CHARS,
+    front_matter: str = "",
 ) -> str:
     """The per-paper message: the paper as delimited data, plus feedback on a rejected answer."""
     lines = [
@@ -118,6 +123,8 @@ def user_prompt(
         "Abstract:",
         _neutralise(paper.abstract.strip()),
     ]
+    if front_matter.strip():  # the first page's header: where affiliations are printed
+        lines += ["", "Front matter:", _neutralise(_truncate(front_matter.strip(), 2_000))]
     # The paper is carried once: text that is only the abstract again is not repeated.
     if text.strip() and _squash(text) != _squash(paper.abstract):
         lines += ["", "Full text:", _neutralise(_truncate(text, max_chars))]

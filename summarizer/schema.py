@@ -12,6 +12,9 @@ TLDR_MAX = 300
 TAKEAWAY_MAX = 300
 SECTION_MAX = 1200
 KEYWORD_MAX = 60
+TITLE_MAX = 300
+AFFILIATION_MAX = 200
+MAX_AFFILIATIONS = 12
 MIN_TAKEAWAYS = 3
 MAX_TAKEAWAYS = 7
 MAX_KEYWORDS = 8
@@ -46,6 +49,15 @@ class SummaryDraft(_Frozen):
     takeaways: list[str] = Field(description="3 to 7 key takeaways, one sentence each.")
     analysis: Analysis
     keywords: list[str] = Field(description="3 to 8 keywords or key phrases.")
+    title_translation: str = Field(
+        default="",
+        description="The paper's title in the output language; empty when that is English.",
+    )
+    affiliations: list[str] = Field(
+        default_factory=list,
+        description="The authors' institutions exactly as printed in the paper's front matter; "
+        "empty when the text shows none.",
+    )
 
 
 class Summary(_Frozen):
@@ -60,6 +72,10 @@ class Summary(_Frozen):
     model: str | None = None  # the model name, when a model wrote it
     extractive: bool = False  # sentences taken from the paper, not written by a model
     note: str | None = None  # shown to the reader: why this is extractive, untranslated, …
+    title_translation: str | None = None  # the title in ``language`` (non-English chats)
+    affiliations: tuple[str, ...] = ()  # grounded: each appears in the paper's front matter
+    source: str = "abstract"  # what it was written from: "abstract", "html" or "pdf"
+    source_note: str | None = None  # why only the abstract was read ("the PDF could not be read")
 
     @classmethod
     def from_draft(
@@ -74,6 +90,8 @@ class Summary(_Frozen):
             language=language,
             backend=backend,
             model=model,
+            title_translation=draft.title_translation.strip() or None,
+            affiliations=tuple(draft.affiliations),
         )
 
 

@@ -76,8 +76,8 @@ def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraf
     _check_counts(draft)
     check_repetition(fields, draft.takeaways)
     _check_lengths(fields + keywords)
-    _check_language(fields, language)
-    _check_meta_talk(fields + keywords, source)
+    check_language(fields, language)
+    check_meta_talk(fields + keywords, source)
     return draft
 
 
@@ -199,7 +199,8 @@ def _check_lengths(fields: Fields) -> None:
 # --- language and meta-talk ------------------------------------------------------------------
 
 
-def _check_language(fields: Fields, language: str) -> None:
+def check_language(fields: Fields, language: str) -> None:
+    """InvalidOutput when the fields are not written in ``language``."""
     code = lang.base_code(language)
     prose = "\n".join(text for _, text in fields)
     shares = lang.script_shares(prose)
@@ -260,7 +261,8 @@ def _check_stop_words(fields: Fields, code: str, language: str) -> None:
             )
 
 
-def _check_meta_talk(fields: Fields, source: str) -> None:
+def check_meta_talk(fields: Fields, source: str) -> None:
+    """InvalidOutput when a field talks about the task (phrases in ``source`` allowed)."""
     allowed = source.lower()
     for name, text in fields:
         for pattern in _META_PATTERNS:

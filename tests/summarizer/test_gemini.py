@@ -57,7 +57,8 @@ async def test_sends_key_model_prompts_and_json_config(
     assert config["temperature"] == pytest.approx(0.3)
     assert 1000 <= config["maxOutputTokens"] <= 16384
     schema = config["responseSchema"]
-    assert set(schema["properties"]) == {"tldr", "takeaways", "analysis", "keywords"}
+    assert set(schema["properties"]) == {"tldr", "takeaways", "analysis", "keywords",
+                                         "title_translation", "affiliations"}
     assert "additionalProperties" not in json.dumps(schema)
     assert "additional_properties" not in json.dumps(schema)
 

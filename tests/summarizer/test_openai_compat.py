@@ -51,7 +51,8 @@ async def test_sends_messages_json_mode_and_the_key(
     assert response_format["json_schema"]["name"] == "paper_summary"
     assert response_format["json_schema"]["strict"] is True
     schema = response_format["json_schema"]["schema"]
-    assert schema["required"] == ["tldr", "takeaways", "analysis", "keywords"]
+    assert schema["required"] == [
+        "tldr", "takeaways", "analysis", "keywords", "title_translation", "affiliations"]
     assert schema["additionalProperties"] is False and "$ref" not in str(schema)
     assert schema["properties"]["analysis"]["properties"]["conclusion"]["required"] == [
         "significance", "strengths", "limitations"]

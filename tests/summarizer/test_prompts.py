@@ -52,8 +52,11 @@ def test_system_prompt_asks_for_every_schema_field_and_no_metadata() -> None:
     for model in (SummaryDraft, Analysis, Conclusion):
         for field in model.model_fields:
             assert f'"{field}"' in prompt, field
-    assert "do not include the title, authors" in prompt
+    assert "do not include the authors, links or dates" in prompt
+    assert "never guess them" in prompt  # affiliations: copied from the front matter only
     assert "3 to 7" in prompt
+    assert '"title_translation": ""' in prompt  # English: no translation asked for
+    assert "the paper's title translated into Simplified Chinese" in system_prompt("zh")
 
 
 def test_system_prompt_says_the_paper_is_data_not_instructions() -> None:
