@@ -42,12 +42,47 @@ class ArxivSettings(_Section):
     api_url: str = "https://export.arxiv.org/api/query"
     feed_url: str = "https://rss.arxiv.org/atom/"
     pdf_url: str = "https://arxiv.org/pdf/"
+    # arXiv's HTML rendering (LaTeXML), versioned id appended; tried before the PDF.
+    html_url: str = "https://arxiv.org/html/"
     # arXiv's terms: at most one request every three seconds, one connection at a time.
     min_interval_s: float = Field(default=3.0, ge=0)
     timeout_s: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
     # An unversioned paper fetched longer ago than this is looked up again (new versions appear).
     metadata_ttl_s: float = Field(default=6 * 3600, ge=0)
+
+
+def _default_fulltext_cache() -> Path:
+    return Path(platformdirs.user_cache_dir("paperboy", appauthor=False)) / "fulltext"
+
+
+class FullTextSettings(_Section):
+    """Reading a paper's body (arXiv HTML, else the PDF): caps, the parse worker, the disk cache."""
+
+    # Downloads larger than this are refused as soon as the size is known (header or bytes read).
+    max_download_mb: float = Field(default=30.0, gt=0)
+    # One HTML page or PDF download, start to last byte, in seconds.
+    download_timeout_s: float = Field(default=60.0, gt=0)
+    # Pages of a PDF read at most (the rest is left out of the text).
+    max_pages: int = Field(default=40, ge=1, le=1000)
+    # Wall time and address space one parse may take in the worker process; over it, the worker
+    # is killed and replaced and the paper is summarized from its abstract.
+    parse_timeout_s: float = Field(default=30.0, gt=0)
+    parse_memory_mb: int = Field(default=512, ge=128)
+    # Downloads and extracted text by versioned id; the least recently used papers are evicted
+    # when the folder grows over cache_max_mb.
+    cache_dir: Path = Field(default_factory=_default_fulltext_cache)
+    cache_max_mb: float = Field(default=500.0, ge=0)
+    # Approximate input tokens of paper text given to the model (the excerpt's budget).
+    input_tokens: int = Field(default=6000, ge=500)
+
+
+class FiguresSettings(_Section):
+    """The paper's figures under its card: whether to repost them, and how many."""
+
+    # licensed: only when the paper's licence allows reuse (else link to arXiv); always; never.
+    policy: Literal["licensed", "always", "never"] = "licensed"
+    max_per_paper: int = Field(default=4, ge=0, le=10)
 
 
 class SummarizerSettings(_Section):
@@ -204,6 +239,8 @@ class Settings(BaseSettings):
 
     storage: StorageSettings = StorageSettings()
     arxiv: ArxivSettings = ArxivSettings()
+    fulltext: FullTextSettings = FullTextSettings()
+    figures: FiguresSettings = FiguresSettings()
     summarizer: SummarizerSettings = SummarizerSettings()
     gemini: GeminiSettings = GeminiSettings()
     openai: OpenAISettings = OpenAISettings()

@@ -1,4 +1,5 @@
-"""A loopback fake of the arXiv API (Atom feeds at /api/query) and of arXiv's PDFs (/pdf/<id>).
+"""A loopback fake of the arXiv API (Atom feeds at /api/query), arXiv's PDFs (/pdf/<id>) and
+HTML renderings (/html/<id>).
 
 Use it with the real ``arxiv`` client (or anything else that speaks HTTP)::
 
@@ -21,6 +22,12 @@ It also serves the daily listings of rss.arxiv.org at ``/atom/<cat>+<cat>`` (``f
 tests/fakes/arxiv_rss.py for the shape): ``set_listing(...)`` with entries from ``feed_entry``,
 ``set_quiet()`` for a weekend or holiday (the default), HTTP 400 "Feed error for query" for an
 unknown category. ``fail_next``/``slow_next``/``hang_next`` take ``path="/atom/"`` for the feed.
+
+Full text: ``add_html`` serves a LaTeXML page at ``/html/<id>v<N>`` (and ``/html/<id>``, the
+latest) with its image files beside it (``/html/<id>v<N>/x1.png``); any other ``/html/`` path
+is arXiv's 404 "No HTML for '<id>'". ``add_pdf_stream`` serves a PDF that is huge (its bytes are
+made up as they are sent, with or without a Content-Length) or trickles in slowly;
+``bytes_sent(path)`` tells how much of it actually left the server.
 """
 
 from __future__ import annotations
@@ -136,6 +143,10 @@ class ArxivFake:
         self._entries: dict[str, dict[int, FeedEntry]] = {}
         self._order: list[tuple[str, int]] = []  # registration order = "relevance"
         self._pdfs: dict[str, bytes | Path] = {}
+        self._html: dict[str, bytes] = {}
+        self._html_assets: dict[str, bytes] = {}
+        self._streams: dict[str, _Stream] = {}
+        self._sent: dict[str, int] = {}
         self._scripts: deque[_Script] = deque()
         self._requests: list[FakeRequest] = []
         self._stopping = threading.Event()
@@ -213,6 +224,11 @@ class ArxivFake:
         """For ``ArxivSettings.pdf_url``: ``http://127.0.0.1:PORT/pdf/`` (append a versioned id)."""
         return self.base_url + "/pdf/"
 
+    @property
+    def html_url(self) -> str:
+        """For ``ArxivSettings.html_url``: ``http://127.0.0.1:PORT/html/``."""
+        return self.base_url + "/html/"
+
     # -- content -------------------------------------------------------------------------------
 
     def add_paper(
@@ -273,6 +289,37 @@ class ArxivFake:
         """Serve ``data`` at ``/pdf/<versioned_id>`` (old-style ids: use ``_`` for ``/``)."""
         with self._lock:
             self._pdfs[versioned_id] = data
+
+    def add_html(
+        self, versioned_id: str, page: str | bytes, assets: dict[str, bytes] | None = None
+    ) -> None:
+        """Serve ``page`` at ``/html/<versioned_id>`` (and at the unversioned id, if it is the
+        latest version), and each of ``assets`` (``{"x1.png": b"..."}``) beside it."""
+        data = page.encode("utf-8") if isinstance(page, str) else page
+        with self._lock:
+            self._html[versioned_id] = data
+            for name, content in (assets or {}).items():
+                self._html_assets[f"{versioned_id}/{name}"] = content
+
+    def add_pdf_stream(
+        self,
+        versioned_id: str,
+        size: int,
+        *,
+        content_length: bool = True,
+        chunk_size: int = 64 * 1024,
+        chunk_delay_s: float = 0.0,
+    ) -> None:
+        """Serve a PDF of ``size`` made-up bytes at ``/pdf/<versioned_id>``, ``chunk_size`` at a
+        time with ``chunk_delay_s`` between chunks; without a Content-Length header when
+        ``content_length`` is False (the body then ends when the connection closes)."""
+        with self._lock:
+            self._streams[versioned_id] = _Stream(size, content_length, chunk_size, chunk_delay_s)
+
+    def bytes_sent(self, path: str) -> int:
+        """Body bytes of streamed responses written to ``path`` so far (``/pdf/<id>``)."""
+        with self._lock:
+            return self._sent.get(path, 0)
 
     def ids(self) -> list[str]:
         """Every versioned id the fake serves, in registration order."""
@@ -406,6 +453,29 @@ class ArxivFake:
             page = []
         return 200, build_feed(params, page, total=len(found), start=start, size=size)
 
+    def _html_page(self, path: str) -> bytes | None:
+        name = path.removeprefix("/html/").strip("/")
+        with self._lock:
+            if name in self._html_assets:
+                return self._html_assets[name]
+            if name in self._html:
+                return self._html[name]
+            versions = sorted(
+                (int(m.group(1)), k)
+                for k in self._html
+                if (m := re.fullmatch(re.escape(name) + r"v(\d+)", k))
+            )
+            return self._html[versions[-1][1]] if versions else None
+
+    def _stream(self, path: str) -> _Stream | None:
+        name = path.removeprefix("/pdf/").removesuffix(".pdf").replace("/", "_")
+        with self._lock:
+            return self._streams.get(name)
+
+    def _count_sent(self, path: str, n: int) -> None:
+        with self._lock:
+            self._sent[path] = self._sent.get(path, 0) + n
+
     def _pdf(self, path: str) -> bytes | None:
         name = path.removeprefix("/pdf/").removesuffix(".pdf").replace("/", "_")
         with self._lock:
@@ -418,6 +488,16 @@ class ArxivFake:
         if isinstance(source, Path):
             return source.read_bytes()
         return source
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """A made-up PDF body sent piece by piece (see ``ArxivFake.add_pdf_stream``)."""
+
+    size: int
+    content_length: bool
+    chunk_size: int
+    chunk_delay_s: float
 
 
 def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
@@ -444,8 +524,19 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
             elif url.path.startswith("/atom/"):
                 status, body = fake._feeds.answer(url.path)
                 self._send(status, body, FEED_CONTENT_TYPE)
+            elif url.path.startswith("/pdf/") and (stream := fake._stream(url.path)) is not None:
+                self._send_stream(url.path, stream)
             elif url.path.startswith("/pdf/") and (pdf := fake._pdf(url.path)) is not None:
                 self._send(200, pdf, "application/pdf")
+            elif url.path.startswith("/html/"):
+                page = fake._html_page(url.path)
+                if page is None:
+                    name = url.path.removeprefix("/html/").strip("/")
+                    body = f"<html><body><h1>No HTML for '{name}'</h1></body></html>"
+                    self._send(404, body.encode(), "text/html; charset=utf-8")
+                else:
+                    kind = "image/png" if url.path.endswith(".png") else "text/html; charset=utf-8"
+                    self._send(200, page, kind)
             else:
                 self._send(404, b"<html><body>Not Found</body></html>", "text/html")
 
@@ -462,6 +553,26 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test); nothing to tell it
+
+        def _send_stream(self, path: str, stream: _Stream) -> None:
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/pdf")
+                if stream.content_length:
+                    self.send_header("Content-Length", str(stream.size))
+                self.end_headers()
+                chunk = (b"%PDF-1.7\n" + b"0" * stream.chunk_size)[: stream.chunk_size]
+                left = stream.size
+                while left > 0 and not fake._stopping.is_set():
+                    piece = chunk[: min(left, len(chunk))]
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                    fake._count_sent(path, len(piece))
+                    left -= len(piece)
+                    if stream.chunk_delay_s and fake._stopping.wait(stream.chunk_delay_s):
+                        return
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client refused the rest, as it should
 
         def log_message(self, format: str, *args: object) -> None:
             pass
