@@ -132,8 +132,10 @@ async def run(
         async with open_services(settings) as services, contextlib.AsyncExitStack() as stack:
             platforms = build_platforms(services, console=console, stdin=stdin, stdout=stdout)
             for platform in platforms:
-                await stack.enter_async_context(platform)
+                # Known to digests before it is entered: a command that arrives while start-up
+                # still waits (Discord's guild data) may already send a digest.
                 services.digests.platforms[platform.name] = platform
+                await stack.enter_async_context(platform)
                 log.info("platform %s started", platform.name)
             scheduler = DigestScheduler(services.digests, services.repo, settings.digest)
             services.commands.on_settings_changed(scheduler.reconcile_chat)

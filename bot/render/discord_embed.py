@@ -182,6 +182,7 @@ def _sections(o: CardOutline) -> list[_Text]:
     takeaways = [_oneline(t) for t in o.takeaways if t.strip()]
     texts = [
         _Text(o.authors_heading, _oneline(o.authors)),
+        _Text(o.affiliations_heading, _oneline(o.affiliations)),
         _Text(o.takeaways_heading, "\n".join(f"{i}. {t}" for i, t in enumerate(takeaways, 1))),
     ]
     for section in o.analysis:
@@ -232,13 +233,18 @@ def _card_embed(card: PaperCard) -> tuple[discord.Embed, bool]:
     embed = _embed(card, o)
     footer = _footer(card, o, FOOTER_BUDGET)
     links = _links_line(card, o)
+    # The title in the reader's language opens the description (the digests' 标题 line).
+    translated = f"*{escape(_oneline(o.title_translation))}*" if o.title_translation else ""
+    around = len(links) + 2 + (len(translated) + 2 if translated else 0)
     texts = [_Text("", _prose(o.tldr)), *_sections(o)]
     names = [_field_name(text.name) for text in texts[1:]]
-    fixed = len(embed.title or "") + len(footer) + len(links) + 2 + sum(len(n) for n in names)
-    caps = [MAX_DESCRIPTION - len(links) - 2] + [MAX_FIELD_VALUE] * len(names)
+    fixed = len(embed.title or "") + len(footer) + around + sum(len(n) for n in names)
+    caps = [MAX_DESCRIPTION - around] + [MAX_FIELD_VALUE] * len(names)
     wants = [min(len(escape(text.raw)), cap) for text, cap in zip(texts, caps, strict=True)]
     clipped = [_clip(t.raw, share) for t, share in zip(texts, _shares(wants, MAX_TOTAL - fixed))]
-    embed.description = "\n\n".join(part for part in (clipped[0][0], links) if part)
+    embed.description = "\n\n".join(
+        part for part in (translated, clipped[0][0], links) if part
+    )
     for name, (value, _) in zip(names, clipped[1:], strict=True):
         if value:
             embed.add_field(name=name, value=value, inline=False)

@@ -19,6 +19,7 @@ def card_document(card: PaperCard) -> dict[str, Any]:
         "version": paper.version,
         "title": paper.title,
         "authors": list(paper.authors),
+        "affiliations": list(summary.affiliations),
         "published": paper.published.isoformat(),
         "updated": paper.updated.isoformat(),
         "primary_category": paper.primary_category,
@@ -37,6 +38,9 @@ def card_document(card: PaperCard) -> dict[str, Any]:
             "model": summary.model,
             "extractive": summary.extractive,
             "note": summary.note,
+            "title_translation": summary.title_translation,
+            "source": summary.source,
+            "source_note": summary.source_note,
         },
         "cached": card.cached,
     }

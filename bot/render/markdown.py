@@ -32,7 +32,12 @@ def render_card(
     o = outline(card, author_limit=author_limit)
     hashes = "#" * heading_level
     links = " · ".join(f"[{escape(link.label)}]({link.url})" for link in o.links)
-    out = [f"{hashes} {escape(o.title)}", "", f"**{o.authors_heading}:** {escape(o.authors)}", ""]
+    out = [f"{hashes} {escape(o.title)}", ""]
+    if o.title_translation:
+        out += [f"*{escape(o.title_translation)}*", ""]
+    out += [f"**{o.authors_heading}:** {escape(o.authors)}", ""]
+    if o.affiliations:
+        out += [f"**{o.affiliations_heading}:** {escape(o.affiliations)}", ""]
     if abstract:
         out += [escape(card.paper.abstract), ""]
     out += [

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.core.messages import Notice, PaperCard, PaperList, Reply
 from bot.render.labels import labels_for, model_credit, shorten_authors
+from summarizer.schema import Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +32,12 @@ class CardOutline:
     """Everything a card shows, in display order, already localised."""
 
     title: str
+    title_translation: str  # the title in the summary's language ("" for English or unknown)
     arxiv_id: str
     authors_heading: str
     authors: str
+    affiliations_heading: str
+    affiliations: str  # "" when the paper's front matter gave none
     links: tuple[Link, ...]
     tldr_heading: str
     tldr: str
@@ -43,7 +47,7 @@ class CardOutline:
     analysis: tuple[Section, ...]
     keywords_heading: str
     keywords: tuple[str, ...]
-    footer: str  # provenance: who wrote it, or why it is extractive
+    footer: str  # provenance: what it was written from, who wrote it, or why it is extractive
 
 
 def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
@@ -66,11 +70,15 @@ def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
         footer = summary.note
     else:
         footer = lab["by_model"].format(model=model_credit(summary.backend, summary.model))
+    footer = f"{_source_line(summary, lab)} · {footer}"
     return CardOutline(
         title=paper.title,
+        title_translation=summary.title_translation or "",
         arxiv_id=paper.versioned_id,
         authors_heading=lab["authors"],
         authors=shorten_authors(paper.authors, summary.language, author_limit),
+        affiliations_heading=lab["affiliations"],
+        affiliations="; ".join(summary.affiliations),
         links=tuple(links),
         tldr_heading=lab["tldr"],
         tldr=summary.tldr,
@@ -88,6 +96,15 @@ def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
         keywords=summary.keywords,
         footer=footer,
     )
+
+
+def _source_line(summary: Summary, lab: dict[str, str]) -> str:
+    """What the summary was written from: the full text, or the abstract (and why)."""
+    if summary.source in ("html", "pdf"):
+        return lab["from_full_text"]
+    if summary.source_note:
+        return lab["from_abstract_because"].format(reason=summary.source_note)
+    return lab["from_abstract"]
 
 
 def render_items(

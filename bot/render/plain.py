@@ -18,7 +18,11 @@ def render_card(card: PaperCard) -> str:
     """One paper card as plain text."""
     o = outline(card)
     lines = [o.title, "=" * min(len(o.title), _WIDTH)]
+    if o.title_translation:
+        lines.append(_wrap(o.title_translation))
     lines.append(_wrap(f"{o.authors_heading}: {o.authors}"))
+    if o.affiliations:
+        lines.append(_wrap(f"{o.affiliations_heading}: {o.affiliations}"))
     lines.append(" | ".join(f"{link.label}: {link.url}" for link in o.links))
     lines += ["", f"{o.tldr_heading}:", _wrap(o.tldr, "  "), "", f"{o.takeaways_heading}:"]
     lines += [_wrap(f"{i}. {t}", "  ") for i, t in enumerate(o.takeaways, 1)]

@@ -100,10 +100,17 @@ def card_blocks(card: PaperCard) -> list[str]:
     o = outline(card)
     links = " · ".join(f'<a href="{_attr(link.url)}">{escape(link.label)}</a>' for link in o.links)
     takeaways = "\n".join(f"{i}. {escape(t.strip())}" for i, t in enumerate(o.takeaways, 1))
+    translated = f"<i>{escape(_oneline(o.title_translation))}</i>\n" if o.title_translation else ""
+    affiliations = (
+        f"<b>{escape(o.affiliations_heading)}:</b> {escape(_oneline(o.affiliations))}\n"
+        if o.affiliations else ""
+    )
     blocks = [
         (
             f'<b><a href="{_attr(card.paper.abs_url)}">{escape(_oneline(o.title))}</a></b>\n'
+            f"{translated}"
             f"<b>{escape(o.authors_heading)}:</b> {escape(_oneline(o.authors))}\n"
+            f"{affiliations}"
             f"arXiv:{escape(o.arxiv_id)} · {links}"
         ),
         f"<b>{escape(o.tldr_heading)}</b>\n{escape(o.tldr.strip())}",

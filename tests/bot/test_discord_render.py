@@ -151,7 +151,7 @@ class TestCard:
         assert field(embed, "Keywords") == "talking head, diffusion, non-autoregressive"
         assert embed.footer.text == (
             "arXiv:2410.13726v2 · cs.CV, cs.AI · "
-            "Summarized by Gemini (gemini-2.5-flash). Check the paper before relying on it."
+            "From the abstract · Summarized by Gemini (gemini-2.5-flash). Check the paper before relying on it."
         )
         assert message.buttons == (
             (
@@ -276,7 +276,7 @@ class TestDigest:
             "2. DAWN generates a whole dynamic-length video at once.\n"
             "3. Lip motion, head pose and blinks are driven by the audio."
         )
-        assert (first.footer.text or "").startswith("arXiv:2410.00000v2 · cs.CV, cs.AI · Summ")
+        assert (first.footer.text or "").startswith("arXiv:2410.00000v2 · cs.CV, cs.AI · From the abstract · Summ")
         assert [len(row) for row in message.buttons] == [5, 5]
         assert [b.action for b in buttons(message)] == [c.expand.token for c in cards]
         label = buttons(message)[0].label

@@ -33,7 +33,7 @@ def test_markdown_card_follows_the_digest_layout() -> None:
         "  - **Strengths:**",
         "  - **Limitations:** The abstract reports no user study.",
         "**Keywords:** talking head, diffusion, non-autoregressive",
-        "> Summarized by Gemini (gemini-2.5-flash)",
+        "> From the abstract · Summarized by Gemini (gemini-2.5-flash)",
     ]
     positions = [text.index(piece) for piece in order]
     assert positions == sorted(positions)
@@ -89,6 +89,6 @@ def test_json_document_has_versioned_id_metadata_and_every_summary_field() -> No
     }
     s = doc["summary"]
     assert set(s) == {"language", "tldr", "takeaways", "analysis", "keywords", "backend", "model",
-                      "extractive", "note"}
+                      "extractive", "note", "title_translation", "source", "source_note"}
     assert set(s["analysis"]) == {"background", "prior_work", "method", "results", "conclusion"}
     assert set(s["analysis"]["conclusion"]) == {"significance", "strengths", "limitations"}

@@ -113,7 +113,7 @@ async def test_cli_markdown_with_gemini_credits_the_model(
     settings = _settings(tmp_path, arxiv_server, gemini)
     assert await _summarize(settings, "https://arxiv.org/abs/2410.13726", "en", "markdown") == 0
     out = capsys.readouterr().out
-    assert "> Summarized by Gemini (gemini-2.5-flash)" in out
+    assert "> From the abstract · Summarized by Gemini (gemini-2.5-flash)" in out
     assert "**Authors:** Hanbo Cheng, Limin Lin" in out
     assert await _summarize(settings, "2410.13726v2", "en", "json") == 0
     doc = json.loads(capsys.readouterr().out)

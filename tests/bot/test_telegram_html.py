@@ -143,7 +143,7 @@ class TestCard:
         assert "Keywords: attention, sparsity" in sent.visible
         assert (
             lines[-1]
-            == "Summarized by Gemini (gemini-2.5-flash). Check the paper before relying on it."
+            == "From the abstract · Summarized by Gemini (gemini-2.5-flash). Check the paper before relying on it."
         )
         quote = next(e for e in sent.entities if e["type"] == "expandable_blockquote")
         quoted = sent.visible.encode("utf-16-le")[
@@ -244,7 +244,7 @@ class TestCard:
         )
         [message] = render_reply(Reply((card(summary=summary),)))
         assert message.html.endswith(
-            "<i>Model unavailable: sentences taken from the paper &lt;as is&gt;.</i>"
+            "<i>From the abstract · Model unavailable: sentences taken from the paper &lt;as is&gt;.</i>"
         )
 
 
