@@ -75,7 +75,10 @@ def bench_settings(
     return Settings(
         storage=StorageSettings(path=db),
         arxiv=ArxivSettings(
-            api_url=arxiv_api_url, feed_url=arxiv_feed_url, min_interval_s=arxiv_interval_s
+            api_url=arxiv_api_url, feed_url=arxiv_feed_url, min_interval_s=arxiv_interval_s,
+            # Full text from the same fake (404 there: summaries read the abstract, as before).
+            html_url=arxiv_api_url.split("/api/")[0] + "/html/",
+            pdf_url=arxiv_api_url.split("/api/")[0] + "/pdf/",
         ),
         summarizer=SummarizerSettings(backend="gemini", requests_per_minute=model_rpm),
         gemini=GeminiSettings(api_key=SecretStr("bench-gemini-key"), base_url=gemini_url),

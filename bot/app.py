@@ -25,6 +25,7 @@ from bot.platforms.discord_bot import DiscordPlatform
 from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
 from papers.feed import ArxivFeed
+from papers.fulltext import FullTextSource
 from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
@@ -64,9 +65,12 @@ async def open_services(
     repo = Repository.open(settings.storage.path, clock=clock)
     source = ArxivSource(settings.arxiv)
     feed = ArxivFeed(settings.arxiv)
+    fulltext = FullTextSource(settings.arxiv, settings.fulltext.model_copy(
+        update={"cache_dir": settings.fulltext_cache_dir}))
     try:
         summaries = PaperSummaries(
-            repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s)
+            repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s),
+            fulltext=fulltext, input_tokens=settings.fulltext.input_tokens,
         )
         chat = settings.chat
         limits = Limits(
@@ -92,6 +96,7 @@ async def open_services(
         yield Services(settings, repo, source, summarizer, summaries, supply, digests, commands)
     finally:
         await summarizer.aclose()
+        await fulltext.aclose()
         await feed.aclose()
         await source.aclose()
         repo.close()

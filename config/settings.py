@@ -52,10 +52,6 @@ class ArxivSettings(_Section):
     metadata_ttl_s: float = Field(default=6 * 3600, ge=0)
 
 
-def _default_fulltext_cache() -> Path:
-    return Path(platformdirs.user_cache_dir("paperboy", appauthor=False)) / "fulltext"
-
-
 class FullTextSettings(_Section):
     """Reading a paper's body (arXiv HTML, else the PDF): caps, the parse worker, the disk cache."""
 
@@ -70,8 +66,8 @@ class FullTextSettings(_Section):
     parse_timeout_s: float = Field(default=30.0, gt=0)
     parse_memory_mb: int = Field(default=512, ge=128)
     # Downloads and extracted text by versioned id; the least recently used papers are evicted
-    # when the folder grows over cache_max_mb.
-    cache_dir: Path = Field(default_factory=_default_fulltext_cache)
+    # when the folder grows over cache_max_mb. None: a "fulltext" folder beside the database.
+    cache_dir: Path | None = None
     cache_max_mb: float = Field(default=500.0, ge=0)
     # Approximate input tokens of paper text given to the model (the excerpt's budget).
     input_tokens: int = Field(default=6000, ge=500)
@@ -272,6 +268,11 @@ class Settings(BaseSettings):
         if self.summarizer.backend != "auto":
             return self.summarizer.backend
         return "gemini" if self.gemini.api_key else "extractive"
+
+    @property
+    def fulltext_cache_dir(self) -> Path:
+        """Where full texts are cached: ``fulltext.cache_dir``, else beside the database."""
+        return self.fulltext.cache_dir or self.storage.path.parent / "fulltext"
 
     def secrets(self) -> list[str]:
         """Every configured secret value, for the log redaction filter."""

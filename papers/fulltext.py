@@ -79,6 +79,9 @@ class FullText:
     licence: str | None = None  # as the HTML page states it ("CC BY 4.0"); None if not stated
     note: str | None = None  # for the card when source is "abstract": why
     links: tuple[str, ...] = ()  # URLs in the body and footnotes, not the references'
+    # False when asking again later may give more (arXiv was down, the PDF not there yet): a
+    # summary written from this abstract-only result should not be kept for good.
+    final: bool = True
 
     def excerpt(self, budget_tokens: int) -> str:
         """The paper's body within about ``budget_tokens`` tokens, for the model: intro,
@@ -126,6 +129,8 @@ class FullTextSource:
         self._settings = settings
         self._pacer = pacer or DEFAULT_PACER
         self._runner = runner
+        if settings.cache_dir is None:
+            raise ValueError("FullTextSource needs fulltext.cache_dir (Settings.fulltext_cache_dir)")
         self._cache = _DiskCache(settings.cache_dir, int(settings.cache_max_mb * _MB))
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "paperboy (arXiv digest bot)"
@@ -203,12 +208,14 @@ class FullTextSource:
             result = await self._read(paper)
         except _Unavailable as exc:
             log.warning("full text of %s unavailable, using the abstract: %s", key, exc.detail)
-            result = FullText("abstract", note=NOTE_PREFIX + exc.reason)
+            result = FullText("abstract", note=NOTE_PREFIX + exc.reason, final=exc.permanent)
             if not exc.permanent:
                 return result
         except Exception:  # a bug of ours must not cost the user the summary
             log.exception("reading the full text of %s failed", key)
-            return FullText("abstract", note=NOTE_PREFIX + "the full text could not be read")
+            return FullText(
+                "abstract", note=NOTE_PREFIX + "the full text could not be read", final=False
+            )
         else:
             log.info(
                 "full text of %s from the %s in %.2f s",

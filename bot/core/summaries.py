@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import PaperCard
+from papers.fulltext import NOTE_PREFIX, FullText, FullTextSource
 from papers.models import ArxivId, Paper
 from papers.source import ArxivSource
 from storage.repository import Repository
@@ -17,13 +18,19 @@ from summarizer.prompts import PROMPT_VERSION
 log = logging.getLogger(__name__)
 
 FALLBACK_TTL_S = 30 * 60  # how long a fallback card is reused before the model is asked again
+# What a summary was written from, best first; part of the cache key, so a summary written
+# from the abstract is replaced once the full text can be read.
+SOURCES = ("html", "pdf", "abstract")
 
 
 class PaperSummaries:
     """The one path to a summarized paper, shared by /summarize, links in chat and digests.
 
-    Each (paper version, language, backend, prompt version) is summarized once: later requests
-    read the cache, and concurrent requests for the same key wait for the one in flight.
+    Each (paper version, language, backend, prompt version, input source) is summarized once:
+    later requests read the cache, and concurrent requests for the same key wait for the one in
+    flight. Model backends read the paper's full text (``fulltext``); a summary written from
+    the abstract only because arXiv could not give the full text right now is not stored, so
+    the next request upgrades it.
     """
 
     def __init__(
@@ -34,7 +41,11 @@ class PaperSummaries:
         *,
         metadata_ttl: timedelta = timedelta(hours=6),
         fallback_ttl_s: float = FALLBACK_TTL_S,
+        fulltext: FullTextSource | None = None,
+        input_tokens: int = 6000,
     ) -> None:
+        self._fulltext = fulltext if summarizer.name != "extractive" else None
+        self._input_tokens = input_tokens
         self._fallback_ttl_s = fallback_ttl_s
         self._repo = repo
         self._source = source
@@ -64,11 +75,13 @@ class PaperSummaries:
     def cached_card(self, paper: Paper, language: str) -> PaperCard | None:
         """The stored summary of this paper version in this language, if any (or a recent
         fallback, while the model is failing)."""
-        summary = self._repo.get_summary(
-            paper.arxiv_id, paper.version, language, self._summarizer.name, PROMPT_VERSION
-        )
-        if summary is not None:
-            return PaperCard(paper, summary, cached=True)
+        for source in SOURCES:
+            summary = self._repo.get_summary(
+                paper.arxiv_id, paper.version, language, self._summarizer.name,
+                _cache_key(source),
+            )
+            if summary is not None:
+                return PaperCard(paper, summary, cached=True)
         fallback = self._fallbacks.get((paper.versioned_id, language))
         if fallback is not None and fallback[0] > time.monotonic():
             return PaperCard(paper, fallback[1].summary, cached=True)
@@ -99,19 +112,41 @@ class PaperSummaries:
 
     async def _summarize(self, paper: Paper, language: str) -> PaperCard:
         started = datetime.now(UTC)
-        summary = await self._summarizer.summarize(paper, paper.abstract, language)
-        if summary.backend == self._summarizer.name:
-            self._repo.save_summary(paper, summary, PROMPT_VERSION)
-        else:  # a fallback: not stored, so the model gets another chance after a while
-            log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name, summary.backend)
+        text = await self._read(paper)
+        summary = await self._summarizer.summarize(
+            paper, text.excerpt(self._input_tokens) or paper.abstract, language,
+            front_matter=text.front_matter,
+        )
+        summary = summary.model_copy(update={
+            "source": text.source,
+            "source_note": (text.note or "").removeprefix(NOTE_PREFIX) or None,
+        })
+        if summary.backend == self._summarizer.name and text.final:
+            self._repo.save_summary(paper, summary, _cache_key(text.source))
+        else:  # a fallback, or arXiv could not give the full text now: retried after a while
+            if summary.backend != self._summarizer.name:
+                log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name,
+                            summary.backend)
             card = PaperCard(paper, summary, cached=False)
             self._fallbacks[(paper.versioned_id, language)] = (time.monotonic() + self._fallback_ttl_s, card)
             return card
         log.info(
-            "summarized %s in %s with %s in %.1fs",
+            "summarized %s in %s with %s from the %s in %.1fs",
             paper.versioned_id,
             language,
             summary.backend,
+            text.source,
             (datetime.now(UTC) - started).total_seconds(),
         )
         return PaperCard(paper, summary, cached=False)
+
+    async def _read(self, paper: Paper) -> FullText:
+        """The paper's full text for the model, or the abstract (extractive: always)."""
+        if self._fulltext is None:
+            return FullText("abstract")
+        return await self._fulltext.get(paper)
+
+
+def _cache_key(source: str) -> str:
+    """The prompt-version column of the cache: the prompt and what the model read."""
+    return f"{PROMPT_VERSION}/{source}"

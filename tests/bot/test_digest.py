@@ -69,7 +69,8 @@ def cv_papers(prefix: str, n: int, category: str = "cs.CV") -> list:
 def make_settings(tmp_path: Path, tg: TelegramFake, arxiv: ArxivFake, gemini: GeminiFake, **digest: object) -> Settings:
     return Settings(
         storage=StorageSettings(path=tmp_path / "digest.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, feed_url=arxiv.feed_url, min_interval_s=0.0,
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            feed_url=arxiv.feed_url, min_interval_s=0.0,
                             timeout_s=2, retries=1),
         summarizer=SummarizerSettings(requests_per_minute=0, concurrency=4),
         gemini=GeminiSettings(api_key=SecretStr("gem-test-key"), base_url=gemini.base_url, max_attempts=1),

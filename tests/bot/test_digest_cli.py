@@ -369,8 +369,13 @@ def test_second_run_asks_neither_arxiv_nor_the_model(
     gemini: GeminiFake,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The listing and every summary are stored: the same digest again costs no request."""
-    arxiv_server.set_listing("cs.CV", TUESDAY, cv_listing(3))
+    """The listing, every paper's full text and every summary are stored: the same digest
+    again costs no request."""
+    listing = cv_listing(3)
+    arxiv_server.set_listing("cs.CV", TUESDAY, listing)
+    pdf = (Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2304.02623v1.pdf")
+    for entry in listing:  # arXiv has a PDF of every announced paper
+        arxiv_server.add_pdf(f"{entry.arxiv_id}v{entry.version}", pdf.read_bytes())
     argv = ["digest", "--topic", "cs.CV"]
     assert main(argv, clock=at(TUESDAY_8AM)) == 0
     first, first_err = capsys.readouterr()

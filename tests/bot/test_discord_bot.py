@@ -49,7 +49,8 @@ def make_settings(
 ) -> Settings:
     return Settings(
         storage=StorageSettings(path=tmp_path / "bot.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, feed_url=arxiv.feed_url, min_interval_s=0.01,
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            feed_url=arxiv.feed_url, min_interval_s=0.01,
                             timeout_s=2, retries=1),
         discord=DiscordSettings(
             token=SecretStr(TOKEN), api_base_url=dc.api_base_url, gateway_url=dc.gateway_url,

@@ -51,7 +51,8 @@ def make_settings(
                                     poll_timeout_s=1, send_retries=1)
     return Settings(
         storage=StorageSettings(path=tmp_path / "digest.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, feed_url=arxiv.feed_url, min_interval_s=0.0,
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            feed_url=arxiv.feed_url, min_interval_s=0.0,
                             timeout_s=2, retries=1),
         summarizer=SummarizerSettings(requests_per_minute=0, concurrency=4),
         gemini=GeminiSettings(api_key=SecretStr("gem-test-key"), base_url=gemini.base_url,

@@ -30,7 +30,8 @@ async def gemini() -> AsyncIterator[GeminiFake]:
 def _settings(tmp_path: Path, arxiv: ArxivFake, gemini: GeminiFake) -> Settings:
     return Settings(
         storage=StorageSettings(path=tmp_path / "p.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.01, timeout_s=2, retries=1),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            min_interval_s=0.01, timeout_s=2, retries=1),
         gemini=GeminiSettings(api_key=SecretStr("test-gemini-key"), base_url=gemini.base_url,
                               max_attempts=2, initial_backoff_s=0.01, max_backoff_s=0.02),
     )
@@ -111,11 +112,54 @@ async def test_cli_markdown_with_gemini_credits_the_model(
 ) -> None:
     """`paperboy summarize --format markdown` against the Gemini fake: model prose, arXiv metadata."""
     settings = _settings(tmp_path, arxiv_server, gemini)
+    pdf = Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2304.02623v1.pdf"
+    arxiv_server.add_pdf("2410.13726v2", pdf.read_bytes())  # arXiv has no HTML of it: the PDF
     assert await _summarize(settings, "https://arxiv.org/abs/2410.13726", "en", "markdown") == 0
     out = capsys.readouterr().out
-    assert "> From the abstract · Summarized by Gemini (gemini-2.5-flash)" in out
+    assert "> From the full text · Summarized by Gemini (gemini-2.5-flash)" in out
+    prompt = gemini.requests[0].user
+    assert "Full text:" in prompt and "Front matter:" in prompt
     assert "**Authors:** Hanbo Cheng, Limin Lin" in out
     assert await _summarize(settings, "2410.13726v2", "en", "json") == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["cached"] is True and doc["summary"]["backend"] == "gemini"
     assert len(gemini.requests) == 1
+
+
+async def test_full_text_summaries_are_upgraded_from_a_passing_abstract_fallback(
+    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """No PDF yet (404): a summary from the abstract, said so, not kept. Once the PDF is there
+    the next request reads it (one more model call) and that summary is kept. A corrupt PDF is
+    final: the abstract summary is kept, with the reason on the card."""
+    from config.settings import FullTextSettings
+    from papers.fulltext import FullTextSource
+
+    settings = _settings(tmp_path, arxiv_server, gemini)
+    repo = Repository.open(settings.storage.path)
+    source = ArxivSource(settings.arxiv)
+    fulltext = FullTextSource(settings.arxiv, FullTextSettings(cache_dir=tmp_path / "ft"))
+    summarizer = make_summarizer(settings)
+    summaries = PaperSummaries(repo, source, summarizer, fallback_ttl_s=0.0, fulltext=fulltext)
+    try:
+        dawn, zero = parse_arxiv_id("2410.13726v2"), parse_arxiv_id("2104.12255v1")
+        passing = await summaries.card(dawn, "en")
+        assert (passing.summary.source, passing.summary.source_note) == (
+            "abstract", "the PDF is not available")
+        pdf = Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2304.02623v1.pdf"
+        arxiv_server.add_pdf("2410.13726v2", pdf.read_bytes())
+        upgraded = await summaries.card(dawn, "en")
+        assert upgraded.summary.source == "pdf" and not upgraded.cached
+        again = await summaries.card(dawn, "en")
+        assert again.cached and again.summary.source == "pdf"
+        assert len(gemini.requests) == 2
+        arxiv_server.add_pdf("2104.12255v1", b"%PDF-1.7\n% truncated")
+        broken = await summaries.card(zero, "en")
+        assert broken.summary.source_note == "the PDF could not be read"
+        kept = await summaries.card(zero, "en")
+        assert kept.cached and len(gemini.requests) == 3
+    finally:
+        await summarizer.aclose()
+        await fulltext.aclose()
+        await source.aclose()
+        repo.close()

@@ -41,7 +41,8 @@ GROUP = -100555
 def make_settings(tmp_path: Path, tg: TelegramFake, arxiv: ArxivFake, **chat: int) -> Settings:
     return Settings(
         storage=StorageSettings(path=tmp_path / "bot.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, min_interval_s=0.01, timeout_s=2, retries=1),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            min_interval_s=0.01, timeout_s=2, retries=1),
         telegram=TelegramSettings(
             token=SecretStr(TOKEN), api_base_url=tg.base_url, api_file_url=tg.base_file_url,
             per_chat_interval_s=0.0, poll_timeout_s=1, send_retries=2,

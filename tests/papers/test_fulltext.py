@@ -158,7 +158,7 @@ async def test_abstract_when_there_is_no_pdf_either(
     source = make_source()
     with caplog.at_level(logging.WARNING):
         text = await source.get(make_paper())  # DAWN: the fake has no PDF of it
-    assert text == FullText("abstract", note=f"{NOTE_PREFIX}the PDF is not available")
+    assert text == FullText("abstract", note=f"{NOTE_PREFIX}the PDF is not available", final=False)
     assert text.excerpt(6000) == ""
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].exc_info is None
