@@ -15,7 +15,9 @@ from bot.core.chat_commands import ChatCommands
 from bot.core.commands import Commands, Limits
 from bot.core.digest import Digests
 from bot.core.digest_commands import DigestCommands
+from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
+from bot.core.messages import ActionKind
 from bot.core.ports import Platform
 from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
@@ -68,9 +70,12 @@ async def open_services(
     fulltext = FullTextSource(settings.arxiv, settings.fulltext.model_copy(
         update={"cache_dir": settings.fulltext_cache_dir}))
     try:
+        figures = PaperFigures(fulltext, settings.figures, settings.fulltext,
+                               html_url=settings.arxiv.html_url)
         summaries = PaperSummaries(
             repo, source, summarizer, metadata_ttl=timedelta(seconds=settings.arxiv.metadata_ttl_s),
             fulltext=fulltext, input_tokens=settings.fulltext.input_tokens,
+            card_actions=(ActionKind.FIGURES,) if figures.enabled else (),
         )
         chat = settings.chat
         limits = Limits(
@@ -91,7 +96,7 @@ async def open_services(
         )
         commands = Commands(
             summaries, repo, default_language=language, limits=limits,
-            groups=(chat_commands, DigestCommands(digests)),
+            groups=(chat_commands, DigestCommands(digests)), figures=figures,
         )
         yield Services(settings, repo, source, summarizer, summaries, supply, digests, commands)
     finally:

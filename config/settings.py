@@ -79,6 +79,9 @@ class FiguresSettings(_Section):
     # licensed: only when the paper's licence allows reuse (else link to arXiv); always; never.
     policy: Literal["licensed", "always", "never"] = "licensed"
     max_per_paper: int = Field(default=4, ge=0, le=10)
+    # A commercial deployment: figures under non-commercial licences (CC BY-NC*) are linked,
+    # not reposted.
+    commercial: bool = False
 
 
 class SummarizerSettings(_Section):

@@ -189,6 +189,46 @@ def _render(
     )
 
 
+def prepare_image(
+    data: bytes,
+    *,
+    label: str,
+    caption: str,
+    max_side_px: int = 2000,
+    max_bytes: int = MAX_IMAGE_BYTES,
+) -> CroppedFigure | None:
+    """One figure image from an arXiv HTML page, made fit for chats like a PDF crop: decoded
+    (decompression bombs refused), flattened to RGB, the long side at most ``max_side_px``, the
+    aspect ratio at most 20, PNG or JPEG within ``max_bytes``. None when it is not a usable
+    image. Meant for the worker process too: untrusted image bytes are decoded there."""
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = opened.convert("RGBA") if opened.mode in ("P", "LA", "RGBA") else opened
+            if image.mode == "RGBA":  # transparent plots: on white, as on the page
+                canvas = Image.new("RGB", image.size, "white")
+                canvas.paste(image, mask=image.getchannel("A"))
+                image = canvas
+            image = image.convert("RGB")
+    except Exception as exc:  # noqa: BLE001 - PIL raises many types for bad or hostile input
+        log.debug("cannot decode the figure image %s: %s", label, exc)
+        return None
+    if min(image.size) < MIN_SIDE_PX:
+        return None
+    limit = max(MIN_SIDE_PX * 4, min(int(max_side_px), MAX_SIDE_LIMIT))
+    if max(image.size) > limit:
+        image.thumbnail((limit, limit), Image.Resampling.LANCZOS)
+    image = _pad_to_ratio(image)
+    encoded, mime = _encode(image)
+    if len(encoded) > max_bytes:
+        return None
+    number = re.sub(r"^(?:Figure|Fig\.?)\s*", "", label).strip(" :.") or "x"
+    return CroppedFigure(
+        number=number, label=label, caption=caption, page=0, data=encoded, mime=mime,
+        width=image.width, height=image.height,
+    )
+
+
 def _trim_white(image: Image.Image) -> Image.Image | None:
     """Crop near-white borders, keeping a small margin; None for an all-white image."""
     mask = image.convert("L").point(lambda v: 255 if v < _WHITE_THRESHOLD else 0)

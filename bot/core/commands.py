@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.core.chat_settings import SettingError, resolve_language
+from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.quota import SummaryQuota, describe_wait
@@ -89,7 +90,9 @@ class Commands:
         default_language: str = "en",
         limits: Limits = Limits(),
         groups: tuple[CommandGroup, ...] = (),
+        figures: PaperFigures | None = None,
     ) -> None:
+        self._figures = figures if figures is not None and figures.enabled else None
         self._summaries = summaries
         self._repo = repo
         self._default_language = default_language
@@ -161,14 +164,24 @@ class Commands:
                 return reply
         raise UsageError(f"/{command.name} is not available here.")
 
+    async def figures_for(self, card: PaperCard) -> Reply | None:
+        """The figures to send after an on-demand card (None: figures are off, or a digest's
+        brief card, whose figures come with its Figures button)."""
+        if self._figures is None or card.brief:
+            return None
+        album = await self._figures.album(card.paper)
+        return Reply((album,)) if album.figures else None
+
     async def _press(self, action: Action, incoming: Incoming) -> Reply:
-        """A button under an earlier reply: the paper's card, or its whole card."""
+        """A button under an earlier reply: the paper's card, its whole card, or its figures."""
         try:
             ref = parse_arxiv_id(action.paper_id)
         except (NoArxivId, MalformedId):
             log.warning("button with an unusable paper id %r", action.paper_id[:80])
             return Reply.notice("That button no longer works; send /summarize with the paper's id.",
                                 Tone.WARNING)
+        if action.kind is ActionKind.FIGURES:
+            return await self._figures_reply(ref)
         item = await self._card_or_notice(ref, self.language_of(incoming), incoming)
         if isinstance(item, PaperCard) and action.kind is ActionKind.ANALYSIS:
             item = replace(item, full=True)
@@ -200,6 +213,17 @@ class Commands:
         except MalformedId as exc:
             raise UsageError(_malformed(exc.text)) from None
         return Reply((await self._card_or_notice(ref, language, incoming),))
+
+    async def _figures_reply(self, ref: ArxivId) -> Reply:
+        """A paper's figures for its Figures button (or where to see them, and why)."""
+        if self._figures is None:
+            return Reply.notice("Figures are switched off on this bot.", Tone.WARNING)
+        try:
+            paper = await self._summaries.paper(ref)
+        except PapersError:
+            return Reply.notice("arXiv is not answering right now. Please try again in a few "
+                                "minutes.", Tone.ERROR)
+        return Reply((await self._figures.album(paper),))
 
     def _links_wanted(self, incoming: Incoming) -> bool:
         """Private chats: on unless turned off. Groups: when mentioned, or turned on with /links."""

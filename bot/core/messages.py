@@ -10,8 +10,8 @@ from storage.models import ChatRef
 from summarizer.schema import Summary
 
 __all__ = [
-    "Action", "ActionKind", "ChatRef", "Incoming", "Notice", "PaperCard", "PaperList", "Reply",
-    "Tone",
+    "Action", "ActionKind", "ChatRef", "Figure", "FigureAlbum", "Incoming", "Notice", "PaperCard",
+    "PaperList", "Reply", "Tone",
 ]  # fmt: skip
 
 
@@ -20,6 +20,7 @@ class ActionKind(StrEnum):
 
     EXPAND = "expand"  # the paper's card (from a compact list or a brief digest entry)
     ANALYSIS = "analysis"  # the paper's whole card, nothing shortened (where a platform had to)
+    FIGURES = "figures"  # the paper's figures (or where to see them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,8 @@ class PaperCard:
     brief: bool = False
     # Asked for in full (ActionKind.ANALYSIS): show everything, over several messages if needed.
     full: bool = False
+    # Further actions the bot offers under this card (ActionKind.FIGURES when figures are on).
+    actions: tuple[Action, ...] = ()
 
     @property
     def expand(self) -> Action:
@@ -102,6 +105,33 @@ class PaperCard:
     def analysis(self) -> Action:
         """The action that shows this paper's whole card, nothing shortened."""
         return Action(ActionKind.ANALYSIS, self.paper.versioned_id)
+
+    @property
+    def figures(self) -> Action:
+        """The action that shows this paper's figures."""
+        return Action(ActionKind.FIGURES, self.paper.versioned_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure image of a paper, ready for chats (PNG or JPEG within their size rules)."""
+
+    label: str  # "Figure 1"
+    caption: str  # as printed, label included
+    data: bytes = field(repr=False)
+    mime: str  # "image/png" | "image/jpeg"
+    filename: str  # ASCII: "figure-1.png"
+
+
+@dataclass(frozen=True, slots=True)
+class FigureAlbum:
+    """A paper's figures, sent after its card; or, when they may not be reposted (licence) or
+    could not be extracted, where to see them (``link``) and why (``note``)."""
+
+    paper: Paper
+    figures: tuple[Figure, ...] = ()
+    link: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +145,7 @@ class PaperList:
 class Reply:
     """What the core answers to one Incoming: notices and paper cards, in order."""
 
-    items: tuple[Notice | PaperCard | PaperList, ...] = field(default_factory=tuple)
+    items: tuple[Notice | PaperCard | PaperList | FigureAlbum, ...] = field(default_factory=tuple)
 
     @classmethod
     def notice(cls, text: str, tone: Tone = Tone.INFO) -> Reply:

@@ -7,13 +7,14 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from bot.core.messages import PaperCard
+from bot.core.messages import Action, ActionKind, PaperCard
 from papers.fulltext import NOTE_PREFIX, FullText, FullTextSource
 from papers.models import ArxivId, Paper
 from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
 from summarizer.prompts import PROMPT_VERSION
+from summarizer.schema import Summary
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,9 @@ class PaperSummaries:
         fallback_ttl_s: float = FALLBACK_TTL_S,
         fulltext: FullTextSource | None = None,
         input_tokens: int = 6000,
+        card_actions: tuple[ActionKind, ...] = (),
     ) -> None:
+        self._card_actions = card_actions
         self._fulltext = fulltext if summarizer.name != "extractive" else None
         self._input_tokens = input_tokens
         self._fallback_ttl_s = fallback_ttl_s
@@ -81,10 +84,10 @@ class PaperSummaries:
                 _cache_key(source),
             )
             if summary is not None:
-                return PaperCard(paper, summary, cached=True)
+                return self._card(paper, summary, cached=True)
         fallback = self._fallbacks.get((paper.versioned_id, language))
         if fallback is not None and fallback[0] > time.monotonic():
-            return PaperCard(paper, fallback[1].summary, cached=True)
+            return self._card(paper, fallback[1].summary, cached=True)
         return None
 
     async def card(self, ref: ArxivId, language: str) -> PaperCard:
@@ -127,7 +130,7 @@ class PaperSummaries:
             if summary.backend != self._summarizer.name:
                 log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name,
                             summary.backend)
-            card = PaperCard(paper, summary, cached=False)
+            card = self._card(paper, summary, cached=False)
             self._fallbacks[(paper.versioned_id, language)] = (time.monotonic() + self._fallback_ttl_s, card)
             return card
         log.info(
@@ -138,7 +141,11 @@ class PaperSummaries:
             text.source,
             (datetime.now(UTC) - started).total_seconds(),
         )
-        return PaperCard(paper, summary, cached=False)
+        return self._card(paper, summary, cached=False)
+
+    def _card(self, paper: Paper, summary: Summary, *, cached: bool) -> PaperCard:
+        actions = tuple(Action(kind, paper.versioned_id) for kind in self._card_actions)
+        return PaperCard(paper, summary, cached=cached, actions=actions)
 
     async def _read(self, paper: Paper) -> FullText:
         """The paper's full text for the model, or the abstract (extractive: always)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import re
 import time
@@ -239,7 +240,7 @@ class DiscordPlatform:
         try:
             await self._paced(channel.id, lambda: channel.send(
                 content=message.content or None, embeds=list(message.embeds),
-                view=_view(message), reference=ref,  # type: ignore[arg-type]
+                view=_view(message), reference=ref, files=_files(message),  # type: ignore[arg-type]
             ))
         except discord.HTTPException as exc:
             if ref is not None and exc.code == 50013:
@@ -321,9 +322,44 @@ class DiscordPlatform:
         finally:
             typing.cancel()
         if reply is not None and reply.items:
-            with contextlib.suppress(ChatUnreachable):
+            try:
                 await self.send(str(message.channel.id), reply, reference=message)
+            except ChatUnreachable:
+                return
+            self._background(self._figures_to_channel(str(message.channel.id), reply))
 
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run follow-up work (figures after a card) without holding up the answer."""
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _figures_to_channel(self, chat_id: str, reply: Reply) -> None:
+        """After on-demand cards, their figures, when ready (the card never waits for them)."""
+        for card in reply.cards:
+            try:
+                figures = await self._commands.figures_for(card)
+                if figures is not None:
+                    await self.send(chat_id, figures)
+            except ChatUnreachable:
+                return
+            except Exception:
+                log.exception("sending the figures of %s failed", card.paper.versioned_id)
+
+    async def _figures_as_followup(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A public slash answer's cards, then their figures as follow-ups of that answer."""
+        for card in reply.cards:
+            try:
+                figures = await self._commands.figures_for(card)
+                if figures is None:
+                    continue
+                for message in render_reply(figures):
+                    await interaction.followup.send(
+                        content=message.content or discord.utils.MISSING, files=_files(message),
+                        wait=True,
+                    )
+            except Exception:
+                log.exception("sending the figures of %s failed", card.paper.versioned_id)
     async def _keep_typing(self, channel: discord.abc.Messageable) -> None:
         """Show "paperboy is typing…" while a slow answer (a new summary) is written."""
         with contextlib.suppress(discord.HTTPException):
@@ -443,6 +479,8 @@ class DiscordPlatform:
         try:
             await self._deliver(interaction, messages, deferred=deferred, ephemeral=ephemeral,
                                 deferred_publicly=deferred and not private)
+            if not ephemeral and reply.cards:
+                self._background(self._figures_as_followup(interaction, reply))
         except discord.NotFound as exc:  # 10062: the interaction expired (a slow start-up?)
             log.warning("interaction answer failed (%s); posting in the channel instead", exc)
             if not ephemeral and interaction.channel_id is not None:
@@ -467,17 +505,20 @@ class DiscordPlatform:
         elif deferred:
             await interaction.edit_original_response(
                 content=first.content or None, embeds=list(first.embeds), view=_view(first),
+                attachments=_files(first),
             )
             self._thinking.discard(interaction.id)
         else:
             await interaction.response.send_message(
                 content=first.content or None, embeds=list(first.embeds),
                 view=_view(first) or discord.utils.MISSING, ephemeral=ephemeral,
+                files=_files(first),
             )
         for message in rest:
             await interaction.followup.send(
                 content=message.content or discord.utils.MISSING, embeds=list(message.embeds),
                 view=_view(message) or discord.utils.MISSING, ephemeral=ephemeral, wait=True,
+                files=_files(message),
             )
 
     async def _apologise(self, interaction: discord.Interaction) -> None:
@@ -521,6 +562,14 @@ def _view(message: DiscordMessage) -> discord.ui.View | None:
                 ))
     view.stop()  # a finished view is sent but never stored in discord.py's view store
     return view
+
+
+def _files(message: DiscordMessage) -> list[discord.File]:
+    """The message's images as upload parts (a discord.File is single use: made per send)."""
+    return [
+        discord.File(io.BytesIO(f.data), filename=f.filename, description=f.label[:1024])
+        for f in message.files
+    ]
 
 
 def _only_problems(reply: Reply) -> bool:

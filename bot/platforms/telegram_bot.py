@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from telegram import (
     BotCommand,
+    InputMediaPhoto,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -41,7 +42,7 @@ from telegram.ext import (
 
 from bot.core.commands import Commands, parse_command
 from bot.core.lifecycle import ChatLifecycle
-from bot.core.messages import Action, ChatRef, Incoming, Reply, Tone
+from bot.core.messages import Action, ChatRef, FigureAlbum, Incoming, PaperCard, Reply, Tone
 from bot.core.ports import ChatUnreachable
 from bot.core.registry import COMMANDS
 from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
@@ -80,6 +81,7 @@ class TelegramPlatform:
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
         self._last_send: dict[int, float] = {}
         self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._background: set[asyncio.Task[None]] = set()  # figures following cards
         self._never = asyncio.Event()
 
     # -- lifecycle (PTB's manual mode: never run_polling, which owns the loop) -----------------
@@ -128,6 +130,8 @@ class TelegramPlatform:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        for task in list(self._background):
+            task.cancel()
         app, self._app = self._app, None
         if app is None:
             return
@@ -154,6 +158,34 @@ class TelegramPlatform:
         target = int(chat_id)
         for message in render_reply(reply):
             target = await self._send_one(target, message, reply_to)
+        for item in reply.items:  # figures follow the text, as photos
+            if isinstance(item, FigureAlbum) and item.figures:
+                await self._send_album(target, item)
+
+    async def _send_album(self, chat_id: int, album: FigureAlbum) -> None:
+        """A paper's figures as one photo or an album (≤ 10), each with its caption; a photo
+        Telegram refuses (dimensions, processing) costs only the photos, never the chat."""
+        assert self._app is not None
+        bot = self._app.bot
+        media = [
+            InputMediaPhoto(f.data, caption=_caption(f.caption or f.label), filename=f.filename)
+            for f in album.figures[:10]
+        ]
+        try:
+            if len(media) == 1:
+                figure = album.figures[0]
+                await self._paced(chat_id, lambda: bot.send_photo(
+                    chat_id, figure.data, caption=_caption(figure.caption or figure.label),
+                    filename=figure.filename))
+            else:
+                await self._paced(chat_id, lambda: bot.send_media_group(chat_id, media))  # type: ignore[arg-type,return-value]
+        except Forbidden as exc:
+            raise self._unreachable(chat_id, str(exc)) from None
+        except BadRequest as exc:
+            log.warning("Telegram refused the figures of %s (%s); sending the link instead",
+                        album.paper.versioned_id, exc)
+            link = album.link or album.paper.abs_url
+            await self._send_one(chat_id, TelegramMessage(f"Figures: {link}"), None)
 
     async def _send_one(self, chat_id: int, message: TelegramMessage, reply_to: int | None) -> int:
         """Send with pacing and retries; returns the chat id used (it changes on migration)."""
@@ -254,7 +286,25 @@ class TelegramPlatform:
             try:
                 await self.send(str(chat.id), reply, reply_to=message.message_id if incoming.is_group else None)
             except ChatUnreachable:
-                pass
+                return
+            self._follow_with_figures(str(chat.id), reply)
+
+    def _follow_with_figures(self, chat_id: str, reply: Reply) -> None:
+        """After on-demand cards, their figures, when ready (the card never waits for them)."""
+        for card in reply.cards:
+            task = asyncio.create_task(self._send_figures(chat_id, card))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def _send_figures(self, chat_id: str, card: PaperCard) -> None:
+        try:
+            figures = await self._commands.figures_for(card)
+            if figures is not None:
+                await self.send(chat_id, figures)
+        except ChatUnreachable:
+            pass
+        except Exception:
+            log.exception("sending the figures of %s failed", card.paper.versioned_id)
 
     async def _incoming(self, message: Message, text: str) -> Incoming | None:
         chat = message.chat
@@ -381,6 +431,12 @@ def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
         [[InlineKeyboardButton(b.text, url=b.url, callback_data=b.callback_data) for b in row]
          for row in message.buttons]
     )
+
+
+def _caption(text: str) -> str:
+    """A photo caption within Telegram's 1024 characters (plain text, no markup)."""
+    text = " ".join(text.split())
+    return text if len(text) <= 1024 else text[:1023] + "…"
 
 
 def _retry_after_s(exc: RetryAfter) -> float:

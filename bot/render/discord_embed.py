@@ -16,9 +16,9 @@ from functools import lru_cache
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
-from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
+from bot.core.messages import Figure, FigureAlbum, Notice, PaperCard, PaperList, Reply, Tone
 from bot.render.labels import labels_for
-from bot.render.outline import CardOutline, Link, outline
+from bot.render.outline import CardOutline, Link, action_label, album_text, outline
 from bot.render.split import MARKDOWN, PLAIN, split_blocks, split_text
 
 # Discord's limits (discord-api-docs resources/message.mdx, "Embed Limits"; components).
@@ -74,6 +74,7 @@ class DiscordMessage:
     content: str = ""
     embeds: tuple[discord.Embed, ...] = ()
     buttons: tuple[tuple[DiscordButton, ...], ...] = ()
+    files: tuple[Figure, ...] = ()  # attached images (a paper's figures)
 
 
 # --- escaping and cutting -------------------------------------------------------------------
@@ -287,6 +288,10 @@ def card_buttons(card: PaperCard, *, shortened: bool = False) -> tuple[DiscordBu
     if shortened and len(token) <= MAX_CUSTOM_ID:
         label = labels_for(card.summary.language).get("full_analysis", "Full analysis")
         row.append(DiscordButton(label, action=token))
+    row += [
+        DiscordButton(action_label(action, card.summary.language), action=action.token)
+        for action in card.actions if len(action.token) <= MAX_CUSTOM_ID
+    ]
     return tuple(row)
 
 
@@ -434,10 +439,36 @@ def _notice_blocks(notice: Notice) -> list[str]:
     return [render_notice(Notice(piece, notice.tone)) for piece in pieces]
 
 
-_Unit = Notice | PaperCard | PaperList | tuple[PaperCard, ...]
+_Unit = Notice | PaperCard | PaperList | FigureAlbum | tuple[PaperCard, ...]
+MAX_FILES = 10  # attachments per message
+MAX_MESSAGE_BYTES = 24 * 1024 * 1024  # a whole message request is at most 25 MiB
 
 
-def _units(items: Sequence[Notice | PaperCard | PaperList]) -> Iterator[_Unit]:
+def _album_messages(album: FigureAlbum) -> list[DiscordMessage]:
+    """Figures as attachments (≤ 10 and ≤ 25 MiB a message) under their captions; without
+    figures, why not and where to see them."""
+    if not album.figures:
+        text = escape(album_text(album))
+        return [DiscordMessage(text[:MAX_CONTENT])] if text else []
+    messages: list[DiscordMessage] = []
+    batch: list[Figure] = []
+    for figure in album.figures:
+        size = sum(len(f.data) for f in batch) + len(figure.data)
+        if batch and (len(batch) == MAX_FILES or size > MAX_MESSAGE_BYTES):
+            messages.append(_figures_message(batch))
+            batch = []
+        batch.append(figure)
+    messages.append(_figures_message(batch))
+    return messages
+
+
+def _figures_message(figures: list[Figure]) -> DiscordMessage:
+    share = MAX_CONTENT // len(figures) - 2
+    captions = [_clip(f.caption or f.label, share)[0] for f in figures]
+    return DiscordMessage("\n".join(captions)[:MAX_CONTENT], files=tuple(figures))
+
+
+def _units(items: Sequence[Notice | PaperCard | PaperList | FigureAlbum]) -> Iterator[_Unit]:
     """Reply items, with consecutive brief cards gathered into one digest batch."""
     batch: list[PaperCard] = []
     for item in items:
@@ -471,6 +502,8 @@ def render_reply(reply: Reply) -> list[DiscordMessage]:
             continue
         if isinstance(unit, tuple):
             body = _brief_messages(unit)
+        elif isinstance(unit, FigureAlbum):
+            body = _album_messages(unit)
         elif isinstance(unit, PaperList):
             body = _list_messages(unit)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core.messages import Notice, PaperCard, PaperList, Reply
+from bot.core.messages import Action, ActionKind, FigureAlbum, Notice, PaperCard, PaperList, Reply
 from bot.render.labels import labels_for, model_credit, shorten_authors
 from summarizer.schema import Summary
 
@@ -107,19 +107,40 @@ def _source_line(summary: Summary, lab: dict[str, str]) -> str:
     return lab["from_abstract"]
 
 
+def action_label(action: Action, language: str) -> str:
+    """A card's extra action as a button label, in the card's language ("Figures")."""
+    lab = labels_for(language)
+    return {ActionKind.FIGURES: lab["figures"]}.get(action.kind, action.kind.value.title())
+
+
+def album_text(album: FigureAlbum) -> str:
+    """A figure album where images cannot be shown: its labels and captions, or why there are
+    none, and where to see them."""
+    lines = [figure.caption or figure.label for figure in album.figures]
+    if album.note:
+        lines.append(album.note)
+    if album.link:
+        lines.append(album.link)
+    return "\n".join(lines)
+
+
 def render_items(
     reply: Reply,
     card: Callable[[PaperCard], str],
     paper_list: Callable[[PaperList], str],
     notice: Callable[[Notice], str],
+    album: Callable[[FigureAlbum], str] | None = None,
 ) -> list[str]:
-    """Each item of a reply rendered by the matching function of one text format, in order."""
+    """Each item of a reply rendered by the matching function of one text format, in order
+    (figure albums as text unless the format shows images)."""
     rendered = []
     for item in reply.items:
         if isinstance(item, PaperCard):
             rendered.append(card(item))
         elif isinstance(item, PaperList):
             rendered.append(paper_list(item))
+        elif isinstance(item, FigureAlbum):
+            rendered.append((album or album_text)(item))
         else:
             rendered.append(notice(item))
     return rendered

@@ -6,8 +6,8 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
-from bot.render.outline import CardOutline, Section, outline
+from bot.core.messages import FigureAlbum, Notice, PaperCard, PaperList, Reply, Tone
+from bot.render.outline import CardOutline, Section, action_label, album_text, outline
 from bot.render.split import HTML, split_blocks
 
 # Telegram's limits, counted after entity parsing in UTF-16 code units
@@ -135,7 +135,11 @@ def card_buttons(card: PaperCard) -> tuple[tuple[Button, ...], ...]:
     code = paper.code_url
     if code and code.startswith(("https://", "http://")):  # Telegram refuses other button URLs
         row.append(Button(labels.get(code, "Code"), url=code))
-    return (tuple(row),)
+    actions = tuple(
+        Button(action_label(action, card.summary.language), callback_data=action.token)
+        for action in card.actions
+    )
+    return (tuple(row), actions) if actions else (tuple(row),)
 
 
 def render_card(card: PaperCard, *, limit: int = MAX_TEXT_LENGTH) -> list[TelegramMessage]:
@@ -163,6 +167,9 @@ def render_reply(reply: Reply, *, limit: int = MAX_TEXT_LENGTH) -> list[Telegram
                 units.append(([], None))
             blocks = card_blocks(item) if isinstance(item, PaperCard) else list_blocks(item)
             units[-1] = (units[-1][0] + blocks, item)
+        elif isinstance(item, FigureAlbum):  # images go out as photos (the adapter's job)
+            if not item.figures and (item.note or item.link):
+                units[-1][0].append(escape(album_text(item)))
         elif item.text.strip():
             units[-1][0].append(render_notice(item))
     messages: list[TelegramMessage] = []

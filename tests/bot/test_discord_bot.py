@@ -423,7 +423,7 @@ async def test_full_analysis_button_shows_what_did_not_fit(
         settings = with_gemini(make_settings(tmp_path, dc, arxiv_server), gemini)
         async with running(settings, dc):
             card = await answer(dc, "summarize", {"link": "2410.13726"}, user=READER)
-            [button] = [b for b in card.buttons if b.get("custom_id")]
+            [button] = [b for b in card.buttons if b.get("custom_id", "").startswith("analysis:")]
             pressed = dc.press(button["custom_id"], message_id=card.id, user_id=READER)
             whole = await dc.wait_for_response(pressed, timeout=10)
     assert button["label"] == "Full analysis" and button["custom_id"] == "analysis:2410.13726v2"

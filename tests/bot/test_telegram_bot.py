@@ -119,9 +119,11 @@ async def test_summarize_sends_a_card_with_buttons(bot: Bot, tg: TelegramFake) -
     assert card.parse_mode == "HTML"
     assert '<b><a href="https://arxiv.org/abs/2410.13726v2">DAWN: Dynamic Frame Avatar' in card.text
     assert "Hanbo Cheng" in card.visible and "Key takeaways" in card.visible
-    buttons = {b["text"]: b["url"] for row in messages[-1].buttons for b in row}
+    buttons = {b["text"]: b.get("url") or b.get("callback_data")
+               for row in messages[-1].buttons for b in row}
     assert buttons["PDF"] == "https://arxiv.org/pdf/2410.13726v2"
     assert buttons["Code"] == "https://github.com/Hanbo-Cheng/DAWN-pytorch"
+    assert buttons["Figures"] == "figures:2410.13726v2"  # on demand, in a second row
 
 
 async def test_pasted_link_in_private_chat_is_summarized(bot: Bot, tg: TelegramFake) -> None:
