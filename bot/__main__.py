@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 import sys
+from pathlib import Path
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TextIO
@@ -28,6 +29,7 @@ from bot.core.topic_digest import (
 )
 from bot.logs import setup_logging
 from bot.render import markdown, plain
+from bot.figure_files import write_figures
 from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
 from config.settings import ConfigError, Settings, check_language, load_settings
@@ -62,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     sum_p.add_argument("paper", help="an arXiv link or id, e.g. 2410.13726 or https://arxiv.org/abs/2410.13726")
     sum_p.add_argument("--lang", default=None, help="summary language code (default: from config, en)")
     sum_p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    sum_p.add_argument("--assets", metavar="DIR", type=Path, default=None,
+                       help="write the paper's figures into DIR (Markdown references them)")
     _add_digest_parser(sub)
     return parser
 
@@ -80,6 +84,8 @@ def _add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     dig.add_argument("--lang", default=None, help="summary language code (default: from config, en)")
     dig.add_argument("--format", choices=("markdown", "text", "json"), default="markdown")
+    dig.add_argument("--assets", metavar="DIR", type=Path, default=None,
+                     help="write each paper's figures into DIR (Markdown references them)")
     dig.add_argument(
         "--max", type=_positive, default=DEFAULT_MAX_PAPERS, dest="max_papers", metavar="N",
         help=f"at most N papers, best first (default: {DEFAULT_MAX_PAPERS})",
@@ -113,7 +119,7 @@ def main(
         setup_logging("WARNING" if settings.logging.level == "INFO" else settings.logging.level,
                       settings.secrets())
     if args.command == "summarize":
-        return asyncio.run(_summarize(settings, args.paper, args.lang, args.format))
+        return asyncio.run(_summarize(settings, args.paper, args.lang, args.format, args.assets))
     if args.command == "digest":
         try:
             return asyncio.run(_digest(settings, args, clock))
@@ -138,7 +144,9 @@ def main(
     return EXIT_OK
 
 
-async def _summarize(settings: Settings, text: str, language: str | None, fmt: str) -> int:
+async def _summarize(
+    settings: Settings, text: str, language: str | None, fmt: str, assets: Path | None = None
+) -> int:
     """``paperboy summarize``: print one card; bad input → one line on stderr and exit 2."""
     try:
         ref = parse_arxiv_id(text)
@@ -152,6 +160,8 @@ async def _summarize(settings: Settings, text: str, language: str | None, fmt: s
     try:
         async with open_services(settings) as services:
             card = await services.summaries.card(ref, lang)
+            figures = (await write_figures(services.figures, [card], assets)
+                       if assets is not None else {})
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except PaperNotFound as exc:
@@ -165,7 +175,8 @@ async def _summarize(settings: Settings, text: str, language: str | None, fmt: s
     if fmt == "json":
         print(json.dumps(card_document(card), ensure_ascii=False, indent=2))
     elif fmt == "markdown":
-        print(markdown.render_reply(Reply((card,))), end="")
+        paths = figures.get(card.paper.versioned_id, ())
+        print(markdown.render_card(card, figures=paths) + "\n", end="")
     else:
         print(plain.render_reply(Reply((card,))))
     return EXIT_OK
@@ -204,6 +215,8 @@ async def _digest(
                 progress.status(f"reading the {mailing.day} mailing for '{topic.label}'")
             digest = await digests.build(topic, mailing, lang, max_papers=args.max_papers,
                                          progress=progress.step)
+            figures = (await write_figures(services.figures, digest.cards, args.assets)
+                       if args.assets is not None else {})
     except ConfigError as exc:
         return progress.fail(str(exc), EXIT_USAGE)
     except NotReady:
@@ -217,7 +230,7 @@ async def _digest(
     except PapersError as exc:
         return progress.fail(str(exc), EXIT_FAILURE)
     progress.done(_digest_outcome(digest))
-    print(_format_digest(digest, args.format), end="")
+    print(_format_digest(digest, args.format, figures), end="")
     return EXIT_OK
 
 
@@ -235,12 +248,14 @@ def _digest_outcome(digest: TopicDigest) -> str:
     return text + "."
 
 
-def _format_digest(digest: TopicDigest, fmt: str) -> str:
+def _format_digest(
+    digest: TopicDigest, fmt: str, figures: dict[str, tuple[str, ...]] | None = None
+) -> str:
     if fmt == "json":
         documents = [card_document(card) for card in digest.cards]
         return json.dumps(documents, ensure_ascii=False, indent=2) + "\n"
     if fmt == "markdown":
-        return render_digest(digest)
+        return render_digest(digest, figures)
     day = digest.mailing.day.isoformat()
     header = f"{digest.topic.label}: arXiv, {day}"
     if digest.mailing.quiet is not None or not digest.cards:

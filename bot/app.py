@@ -48,6 +48,7 @@ class Services:
     supply: PaperSupply
     digests: Digests
     commands: Commands
+    figures: PaperFigures
 
 
 def _wall_clock() -> datetime:
@@ -98,7 +99,9 @@ async def open_services(
             summaries, repo, default_language=language, limits=limits,
             groups=(chat_commands, DigestCommands(digests)), figures=figures,
         )
-        yield Services(settings, repo, source, summarizer, summaries, supply, digests, commands)
+        yield Services(
+            settings, repo, source, summarizer, summaries, supply, digests, commands, figures
+        )
     finally:
         await summarizer.aclose()
         await fulltext.aclose()

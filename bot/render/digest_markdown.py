@@ -32,7 +32,7 @@ def phrase(language: str, key: str) -> str:
     return labels_for(language).get(key) or labels_for("en")[key]
 
 
-def render_digest(digest: TopicDigest) -> str:
+def render_digest(digest: TopicDigest, figures: dict[str, tuple[str, ...]] | None = None) -> str:
     """The whole page: front matter, note, date header, one section per paper."""
     lang, day = digest.language, digest.mailing.day.isoformat()
     parts = [front_matter(digest)]
@@ -45,7 +45,11 @@ def render_digest(digest: TopicDigest) -> str:
     elif not digest.cards:
         nothing = phrase(lang, "digest_nothing")
         parts.append(escape(nothing.format(topic=digest.topic.label, date=day)))
-    parts += [render_paper(card, shown_note=note) for card in digest.cards]
+    figures = figures or {}
+    parts += [
+        render_paper(card, shown_note=note, figures=figures.get(card.paper.versioned_id, ()))
+        for card in digest.cards
+    ]
     return "\n\n".join(parts) + "\n"
 
 
@@ -89,7 +93,7 @@ def provenance_note(digest: TopicDigest) -> str:
     return phrase(digest.language, "digest_extractive") if digest.cards else ""
 
 
-def render_paper(card: PaperCard, *, shown_note: str = "") -> str:
+def render_paper(card: PaperCard, *, shown_note: str = "", figures: tuple[str, ...] = ()) -> str:
     """One paper's section: title, authors, abstract, links, summary, takeaways, analysis.
 
     The card's own note (a fallback, an untranslated summary) is added unless it is
@@ -98,7 +102,7 @@ def render_paper(card: PaperCard, *, shown_note: str = "") -> str:
     note = card.summary.note
     return render_card(
         card, 2, abstract=True, numbered_analysis=True, author_limit=_AUTHOR_LIMIT,
-        footer=note if note and note != shown_note else "",
+        footer=note if note and note != shown_note else "", figures=figures,
     )
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
+from bot.render.labels import labels_for
 from bot.render.outline import outline, render_items
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
@@ -23,6 +25,7 @@ def render_card(
     numbered_analysis: bool = False,
     author_limit: int = 10,
     footer: str | None = None,
+    figures: tuple[str, ...] = (),
 ) -> str:
     """One paper card: title, authors, links, summary, takeaways, analysis, keywords, footer.
 
@@ -61,6 +64,11 @@ def render_card(
             out.append(f"{bullet} **{section.heading}:** {escape(section.text)}")
     if o.keywords:
         out += ["", f"**{o.keywords_heading}:** " + ", ".join(escape(k) for k in o.keywords)]
+    if figures:  # image paths written by --assets, shown folded like the digests we imitate
+        summary = labels_for(card.summary.language)["figures_folded"]
+        out += ["", "<details>", f"  <summary>{html.escape(summary)}</summary>"]
+        out += [f'<img src="{html.escape(path)}" align="middle">' for path in figures]
+        out.append("</details>")
     shown = o.footer if footer is None else footer
     if shown:
         out += ["", f"> {escape(shown)}"]

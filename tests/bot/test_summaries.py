@@ -163,3 +163,42 @@ async def test_full_text_summaries_are_upgraded_from_a_passing_abstract_fallback
         await fulltext.aclose()
         await source.aclose()
         repo.close()
+
+
+async def test_cli_summarize_reads_the_pdf_and_writes_the_figures(
+    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`paperboy summarize 2302.07302 --format markdown --assets DIR`: an analysis written from
+    the full text, grounded affiliations (an invented one dropped), and the figures written
+    into DIR and shown in a folded block like the digests we imitate."""
+    from config.settings import FiguresSettings
+    from tests.fakes.gemini_api import good
+    from tests.fakes.model_api import sample_draft
+
+    pdf = Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2302.07302v1.pdf"
+    arxiv_server.add_paper(
+        "2302.07302", 1, "CiteSee: Augmenting Citations in Scientific Papers with Persistent and "
+        "Personalized Historical Context", ["Joseph Chee Chang", "Amy X. Zhang", "Jonathan Bragg"],
+        "When reading a scholarly article, inline citations help researchers contextualize the "
+        "current article and discover relevant prior work.", categories=("cs.HC",))
+    arxiv_server.add_pdf("2302.07302v1", pdf.read_bytes())
+    draft = sample_draft("en") | {
+        "affiliations": ["Allen Institute for AI", "University of Washington", "MIT CSAIL"]}
+    gemini.script(good(draft))
+    settings = _settings(tmp_path, arxiv_server, gemini).model_copy(
+        update={"figures": FiguresSettings(policy="always", max_per_paper=3)})
+    monkeypatch.chdir(tmp_path)
+    assert await _summarize(settings, "2302.07302", "en", "markdown", Path("assets")) == 0
+    out = capsys.readouterr().out
+    assert "**Affiliations:** Allen Institute for AI; University of Washington\n" in out
+    assert "MIT CSAIL" not in out
+    assert "> From the full text · Summarized by Gemini" in out
+    assert "<summary>The paper&#x27;s figures</summary>" in out
+    written = sorted(p.name for p in (tmp_path / "assets" / "2302.07302v1").iterdir())
+    assert written[0].startswith("figure-1.") and len(written) == 3
+    for name in written:
+        assert f'<img src="assets/2302.07302v1/{name}" align="middle">' in out
+    prompt = gemini.requests[0].user
+    assert "Front matter:" in prompt and "Allen Institute for AI" in prompt
+    assert "INTRODUCTION" in prompt.upper() and prompt.count("inline citations help") == 1
