@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.core.messages import Action, ActionKind, PaperCard
+from papers.code_links import find_code_url
 from papers.fulltext import NOTE_PREFIX, FullText, FullTextSource
 from papers.models import ArxivId, Paper
 from papers.source import ArxivSource
@@ -116,6 +118,12 @@ class PaperSummaries:
     async def _summarize(self, paper: Paper, language: str) -> PaperCard:
         started = datetime.now(UTC)
         text = await self._read(paper)
+        if paper.code_url is None and text.links:
+            # A repository named in the body or a footnote (the references are not in links).
+            code = find_code_url(*text.links)
+            if code is not None:
+                paper = replace(paper, code_url=code)
+                self._repo.save_paper(paper)
         summary = await self._summarizer.summarize(
             paper, text.excerpt(self._input_tokens) or paper.abstract, language,
             front_matter=text.front_matter,

@@ -202,3 +202,39 @@ async def test_cli_summarize_reads_the_pdf_and_writes_the_figures(
     prompt = gemini.requests[0].user
     assert "Front matter:" in prompt and "Allen Institute for AI" in prompt
     assert "INTRODUCTION" in prompt.upper() and prompt.count("inline citations help") == 1
+
+
+async def test_html_full_text_gives_the_code_link_and_the_source(
+    summaries_with_fulltext: PaperSummaries, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """arXiv's HTML rendering is read first: the summary says so, and the repository named in
+    a footnote becomes the card's Code link (the abstract named none)."""
+    page = Path(__file__).resolve().parents[1] / "fixtures" / "html" / "2401.00001v1.html"
+    arxiv_server.add_paper("2401.00001", 1, "Sparse lattice adapters", ["A. Author"],
+                           "We adapt encoders with sparse lattices. It works.")
+    arxiv_server.add_html("2401.00001v1", page.read_text())
+    card = await summaries_with_fulltext.card(parse_arxiv_id("2401.00001"), "en")
+    assert card.summary.source == "html" and card.summary.source_note is None
+    assert card.paper.code_url == "https://github.com/example-lab/lattice-adapters"
+    again = await summaries_with_fulltext.card(parse_arxiv_id("2401.00001v1"), "en")
+    assert again.cached and again.paper.code_url == card.paper.code_url
+    assert "Full text:" in gemini.requests[0].user and len(gemini.requests) == 1
+
+
+@pytest.fixture
+async def summaries_with_fulltext(
+    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> AsyncIterator[PaperSummaries]:
+    from config.settings import FullTextSettings
+    from papers.fulltext import FullTextSource
+
+    settings = _settings(tmp_path, arxiv_server, gemini)
+    repo = Repository.open(settings.storage.path)
+    source = ArxivSource(settings.arxiv)
+    fulltext = FullTextSource(settings.arxiv, FullTextSettings(cache_dir=tmp_path / "ft"))
+    summarizer = make_summarizer(settings)
+    yield PaperSummaries(repo, source, summarizer, fulltext=fulltext)
+    await summarizer.aclose()
+    await fulltext.aclose()
+    await source.aclose()
+    repo.close()
