@@ -12,10 +12,11 @@ from bot.core.messages import Action, ActionKind, PaperCard
 from papers.code_links import find_code_url
 from papers.fulltext import NOTE_PREFIX, FullText, FullTextSource
 from papers.models import ArxivId, Paper
+from papers.sections import estimate_tokens
 from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
-from summarizer.prompts import PROMPT_VERSION
+from summarizer.prompts import PROMPT_VERSION, system_prompt, user_prompt
 from summarizer.schema import Summary
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ FALLBACK_TTL_S = 30 * 60  # how long a fallback card is reused before the model 
 # What a summary was written from, best first; part of the cache key, so a summary written
 # from the abstract is replaced once the full text can be read.
 SOURCES = ("html", "pdf", "abstract")
+MIN_EXCERPT_TOKENS = 500  # a budget set too low still sends some of the body
 
 
 class PaperSummaries:
@@ -125,8 +127,10 @@ class PaperSummaries:
                 paper = replace(paper, code_url=code)
                 self._repo.save_paper(paper)
         summary = await self._summarizer.summarize(
-            paper, text.excerpt(self._input_tokens) or paper.abstract, language,
-            front_matter=text.front_matter,
+            paper,
+            text.excerpt(excerpt_budget(paper, text, language, self._input_tokens))
+            or paper.abstract,
+            language, front_matter=text.front_matter,
         )
         summary = summary.model_copy(update={
             "source": text.source,
@@ -160,6 +164,13 @@ class PaperSummaries:
         if self._fulltext is None:
             return FullText("abstract")
         return await self._fulltext.get(paper)
+
+
+def excerpt_budget(paper: Paper, text: FullText, language: str, input_tokens: int) -> int:
+    """The excerpt's share of ``fulltext.input_tokens``, which bounds the whole prompt: what the
+    instructions, the abstract and the front matter take is left out of it."""
+    frame = system_prompt(language) + user_prompt(paper, "", front_matter=text.front_matter)
+    return max(MIN_EXCERPT_TOKENS, input_tokens - estimate_tokens(frame))
 
 
 def _cache_key(source: str) -> str:
