@@ -13,7 +13,6 @@ import contextlib
 import io
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Self
 
@@ -29,6 +28,7 @@ from bot.core.messages import Action, ChatRef, Incoming, Notice, Reply, Tone
 from bot.core.ports import ChatUnreachable
 from bot.core.registry import find
 from bot.platforms.discord_commands import command_text, slash_commands
+from bot.platforms.pacing import ChatPacer
 from bot.render.discord_embed import DiscordMessage, render_reply
 from bot.render.split import PLAIN, split_blocks
 from config.settings import ConfigError, DiscordSettings
@@ -100,9 +100,8 @@ class DiscordPlatform:
         self._lifecycle = lifecycle
         self._client: _Client | None = None
         self._connection: asyncio.Task[None] | None = None
-        self._limiter = AsyncLimiter(settings.requests_per_second, 1)
-        self._last_send: dict[int, float] = {}
-        self._channel_locks: dict[int, asyncio.Lock] = {}
+        limiter = AsyncLimiter(settings.requests_per_second, 1)
+        self._pacer = ChatPacer(settings.per_channel_interval_s, lambda: limiter)
         # Events seen lately: a resumed gateway may replay some; none is answered twice.
         self._seen: TTLCache[int, bool] = TTLCache(maxsize=10_000, ttl=3600)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -257,19 +256,9 @@ class DiscordPlatform:
             raise
 
     async def _paced(self, channel_id: int, post: Callable[[], Awaitable[Any]]) -> Any:
-        """At most one message per ``per_channel_interval_s`` in a channel, and the bot-wide
+        """At most one message per ``per_channel_interval_s`` in a channel, within the bot-wide
         request budget, so discord.py rarely has to wait out a 429."""
-        lock = self._channel_locks.setdefault(channel_id, asyncio.Lock())
-        async with lock:
-            wait = self._last_send.get(channel_id, 0.0) + self._settings.per_channel_interval_s
-            delay = wait - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            async with self._limiter:
-                try:
-                    return await post()
-                finally:
-                    self._last_send[channel_id] = time.monotonic()
+        return await self._pacer.run(channel_id, post)
 
     def _unreachable(self, channel_id: int, reason: str) -> ChatUnreachable:
         self._lifecycle.unreachable(ChatRef(PLATFORM, str(channel_id)), reason)

@@ -11,9 +11,9 @@ from typing import Any, Self
 
 from telegram import (
     BotCommand,
-    InputMediaPhoto,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -45,6 +45,7 @@ from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, FigureAlbum, Incoming, PaperCard, Reply, Tone
 from bot.core.ports import ChatUnreachable
 from bot.core.registry import COMMANDS
+from bot.platforms.pacing import ChatPacer
 from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
 from config.settings import ConfigError, TelegramSettings
 
@@ -79,8 +80,7 @@ class TelegramPlatform:
         self._bot_username = ""
         self._bot_id = 0
         self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._last_send: dict[int, float] = {}
-        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._pacer = ChatPacer(settings.per_chat_interval_s)
         self._background: set[asyncio.Task[None]] = set()  # figures following cards
         self._never = asyncio.Event()
 
@@ -246,16 +246,7 @@ class TelegramPlatform:
 
     async def _paced(self, chat_id: int, post: Callable[[], Awaitable[Message]]) -> Message:
         """At most one message per ``per_chat_interval_s`` in a chat (Telegram's guidance)."""
-        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
-        async with lock:
-            wait = self._last_send.get(chat_id, 0.0) + self._settings.per_chat_interval_s
-            delay = wait - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                return await post()
-            finally:
-                self._last_send[chat_id] = time.monotonic()
+        return await self._pacer.run(chat_id, post)
 
     def _unreachable(self, chat_id: int, reason: str) -> ChatUnreachable:
         self._lifecycle.unreachable(ChatRef(PLATFORM, str(chat_id)), reason)
