@@ -79,6 +79,7 @@ def bench_settings(
             # Full text from the same fake (404 there: summaries read the abstract, as before).
             html_url=arxiv_api_url.split("/api/")[0] + "/html/",
             pdf_url=arxiv_api_url.split("/api/")[0] + "/pdf/",
+            abs_url=arxiv_api_url.split("/api/")[0] + "/abs/",
         ),
         summarizer=SummarizerSettings(backend="gemini", requests_per_minute=model_rpm),
         gemini=GeminiSettings(api_key=SecretStr("bench-gemini-key"), base_url=gemini_url),

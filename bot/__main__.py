@@ -12,13 +12,14 @@ import json
 import logging
 import shutil
 import sys
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import TextIO
 
 from bot.app import open_services, run
-from bot.core.messages import Reply
+from bot.core.figures import PaperFigures
+from bot.core.messages import PaperCard, Reply
 from bot.core.supply import NotReady
 from bot.core.topic_digest import (
     DEFAULT_MAX_PAPERS,
@@ -27,9 +28,9 @@ from bot.core.topic_digest import (
     TopicDigests,
     resolve_mailing,
 )
+from bot.figure_files import write_figures
 from bot.logs import setup_logging
 from bot.render import markdown, plain
-from bot.figure_files import write_figures
 from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
 from config.settings import ConfigError, Settings, check_language, load_settings
@@ -160,8 +161,7 @@ async def _summarize(
     try:
         async with open_services(settings) as services:
             card = await services.summaries.card(ref, lang)
-            figures = (await write_figures(services.figures, [card], assets)
-                       if assets is not None else {})
+            figures = await _figures_or_warn(services.figures, [card], assets)
     except ConfigError as exc:
         return _fail(str(exc), EXIT_USAGE)
     except PaperNotFound as exc:
@@ -215,8 +215,7 @@ async def _digest(
                 progress.status(f"reading the {mailing.day} mailing for '{topic.label}'")
             digest = await digests.build(topic, mailing, lang, max_papers=args.max_papers,
                                          progress=progress.step)
-            figures = (await write_figures(services.figures, digest.cards, args.assets)
-                       if args.assets is not None else {})
+            figures = await _figures_or_warn(services.figures, digest.cards, args.assets)
     except ConfigError as exc:
         return progress.fail(str(exc), EXIT_USAGE)
     except NotReady:
@@ -232,6 +231,21 @@ async def _digest(
     progress.done(_digest_outcome(digest))
     print(_format_digest(digest, args.format, figures), end="")
     return EXIT_OK
+
+
+async def _figures_or_warn(
+    figures: PaperFigures, cards: Sequence[PaperCard], assets: Path | None
+) -> dict[str, tuple[str, ...]]:
+    """``--assets``: the figures written; a problem with the folder costs the figures, with one
+    line on stderr, never the summaries."""
+    if assets is None:
+        return {}
+    try:
+        return await write_figures(figures, cards, assets)
+    except OSError as exc:
+        print(f"paperboy: cannot write figures to {assets}: {exc.strerror or exc}; "
+              "printing the summaries without them", file=sys.stderr)
+        return {}
 
 
 def _digest_outcome(digest: TopicDigest) -> str:

@@ -44,6 +44,8 @@ class ArxivSettings(_Section):
     pdf_url: str = "https://arxiv.org/pdf/"
     # arXiv's HTML rendering (LaTeXML), versioned id appended; tried before the PDF.
     html_url: str = "https://arxiv.org/html/"
+    # Abstract pages: the licence of a paper asked for on demand (the API does not give it).
+    abs_url: str = "https://arxiv.org/abs/"
     # arXiv's terms: at most one request every three seconds, one connection at a time.
     min_interval_s: float = Field(default=3.0, ge=0)
     timeout_s: float = Field(default=30.0, gt=0)

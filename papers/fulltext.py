@@ -39,10 +39,11 @@ from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
 
 import requests
+from cachetools import TTLCache
 
 from config.settings import ArxivSettings, FullTextSettings
 from papers.errors import ArxivUnavailable
-from papers.html_text import HtmlError, HtmlFigure, parse_html
+from papers.html_text import HtmlFigure, parse_html
 from papers.models import Paper
 from papers.pdf_text import PdfError, parse_pdf
 from papers.pdf_worker import (
@@ -66,6 +67,10 @@ _FORMAT = 1  # of the cached result; bump when parsing changes, cached papers ar
 _MB = 1024 * 1024
 _CHUNK = 64 * 1024
 _T = TypeVar("_T")
+
+
+# <div class="abs-license"><a href="http://creativecommons.org/licenses/by/4.0/" …> (arxiv-browse)
+_ABS_LICENCE = re.compile(r'class="abs-license"[^>]*>\s*<a[^>]*href="([^"]+)"', re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,8 @@ class FullTextSource:
         if settings.cache_dir is None:
             raise ValueError("FullTextSource needs fulltext.cache_dir (Settings.fulltext_cache_dir)")
         self._cache = _DiskCache(settings.cache_dir, int(settings.cache_max_mb * _MB))
+        self._html_transient: set[str] = set()  # papers whose HTML failed for now, not for good
+        self._licences: TTLCache[str, str | None] = TTLCache(maxsize=4096, ttl=24 * 3600)
         self._session = requests.Session()
         self._session.headers["User-Agent"] = "paperboy (arXiv digest bot)"
         self._max_bytes = int(settings.max_download_mb * _MB)
@@ -173,6 +180,21 @@ class FullTextSource:
             log.warning("PDF of %s unavailable: %s", key, exc.detail)
             return None
 
+    async def licence(self, paper: Paper) -> str | None:
+        """The licence URI the paper's abstract page links to (for papers the listing feed did
+        not bring: the API has no licence); None when the page cannot be had."""
+        key = paper.versioned_id
+        if key in self._licences:
+            return self._licences[key]
+        try:
+            page = await self._download(self._arxiv.abs_url + key, "abstract page")
+        except _Unavailable as exc:
+            log.info("no licence for %s: %s", key, exc.detail)
+            return None
+        found = _ABS_LICENCE.search(page.decode("utf-8", "replace")) if page else None
+        self._licences[key] = found.group(1) if found else None
+        return self._licences[key]
+
     async def fetch_asset(self, url: str) -> bytes | None:
         """One file of an arXiv HTML page (a figure image), through the arXiv limiter and
         within the download caps; None when it cannot be had. Only ``arxiv.html_url`` URLs."""
@@ -204,6 +226,7 @@ class FullTextSource:
         if self._closed:
             raise ArxivUnavailable("the full-text source is closed")
         started = time.monotonic()
+        self._html_transient.discard(key)
         try:
             result = await self._read(paper)
         except _Unavailable as exc:
@@ -223,6 +246,9 @@ class FullTextSource:
                 result.source,
                 time.monotonic() - started,
             )
+        if key in self._html_transient:  # the HTML may come back: read it again next time
+            self._html_transient.discard(key)
+            return result
         await asyncio.to_thread(self._cache.store, key, result, self._busy())
         return result
 
@@ -234,12 +260,15 @@ class FullTextSource:
             assert page is None or isinstance(page, bytes)
         except _Unavailable as exc:
             log.info("HTML of %s unavailable (%s); trying the PDF", key, exc.detail)
+            if not exc.permanent:
+                self._html_transient.add(key)  # a 503 or a timeout, not "no HTML" (a 404)
             page = None
         if page is not None:
             try:
                 html = await self._parse(parse_html, page, url)
-            except (HtmlError, IsolatedError) as exc:
-                log.info("HTML of %s not usable (%s); trying the PDF", key, exc)
+            except Exception as exc:  # noqa: BLE001 - any trouble with the page: the PDF instead
+                log.info("HTML of %s not usable (%s); trying the PDF", key,
+                         f"{type(exc).__name__}: {exc}"[:200])
             else:
                 return FullText(
                     "html", html.sections, html.front_matter, html.figures, html.licence,
@@ -261,9 +290,12 @@ class FullTextSource:
                 reason = "the PDF took too long to read"
             elif isinstance(exc, IsolatedMemoryError):
                 reason = "the PDF needs too much memory to read"
-            else:  # the worker crashed on it
+            else:  # the worker died (maybe not the paper's fault: the OOM killer, no fork)
                 reason = "the PDF could not be read"
-            raise _Unavailable(reason, permanent=True, detail=f"{reason} ({exc})") from None
+            # A crash or a failure of the worker itself is tried again later; a PDF that PDFium
+            # refuses, or that is too slow or too big to read, is remembered.
+            permanent = isinstance(exc, PdfError | IsolatedTimeout | IsolatedMemoryError)
+            raise _Unavailable(reason, permanent=permanent, detail=f"{reason} ({exc})") from None
         if pdf.page_count > pdf.pages_read:
             log.info("read %d of the %d pages of %s", pdf.pages_read, pdf.page_count, key)
         return FullText("pdf", pdf.sections, pdf.front_matter, (), None, None, pdf.links)

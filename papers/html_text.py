@@ -150,29 +150,47 @@ def _paragraphs(node: _Node, *, skip: frozenset[int] = frozenset()) -> list[str]
             paragraphs.append(text)
         buffer.clear()
 
-    def walk(n: _Node) -> None:
-        for child in n.children:
-            if isinstance(child, str):
-                buffer.append(child)
-                continue
-            if id(child) in skip or child.tag in _SKIP_TAGS or child.classes & _SKIP_CLASSES:
-                continue
-            if child.tag == "math":
-                alt = child.attrs.get("alttext", "")
-                buffer.append(alt if alt else " ".join(_paragraphs(child)))
-                continue
-            block = child.tag in _BLOCK
-            if block:
-                flush()
-            walk(child)
-            if block:
-                flush()
-            elif "ltx_tag" in child.classes:
-                buffer.append(" ")  # "Karpov et al. (2020)" + the entry, "1" + the title
+    # Iterative, not recursive: hostile pages nest thousands of elements deep.
+    stack: list[tuple[_Node, int]] = [(node, 0)]
+    while stack:
+        parent, index = stack.pop()
+        if index == len(parent.children):
+            if parent is not node:
+                if parent.tag in _BLOCK:
+                    flush()
+                elif "ltx_tag" in parent.classes:
+                    buffer.append(" ")  # "Karpov et al. (2020)" + the entry, "1" + the title
+            continue
+        stack.append((parent, index + 1))
+        child = parent.children[index]
+        if isinstance(child, str):
+            buffer.append(child)
+            continue
+        if id(child) in skip or child.tag in _SKIP_TAGS or child.classes & _SKIP_CLASSES:
+            continue
+        if child.tag == "math":
+            alt = child.attrs.get("alttext", "")
+            buffer.append(alt if alt else _plain_text(child))
+            continue
+        if child.tag in _BLOCK:
+            flush()
+        stack.append((child, 0))
 
-    walk(node)
     flush()
     return paragraphs
+
+
+def _plain_text(node: _Node) -> str:
+    """All the strings under ``node``, in order (iteratively)."""
+    parts: list[str] = []
+    stack: list[_Node | str] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+        else:
+            stack.extend(reversed(item.children))
+    return " ".join(" ".join(parts).split())
 
 
 def _text(node: _Node | None, **kw: frozenset[int]) -> str:

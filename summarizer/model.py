@@ -140,7 +140,8 @@ class ModelSummarizer:
             try:
                 raw = await self._client.generate(system, user)
                 draft = validate(raw, language, source=source)
-                return clean_extras(draft, language, front_matter=front_matter, source=source)
+                return clean_extras(draft, language, front_matter=front_matter, source=source,
+                                    title=paper.title, authors=paper.authors)
             except InvalidOutput as exc:
                 if attempt == 2:
                     raise

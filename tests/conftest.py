@@ -36,6 +36,7 @@ def paperboy_env(
         "PAPERBOY_ARXIV__API_URL": arxiv_server.api_url,
         "PAPERBOY_ARXIV__PDF_URL": arxiv_server.pdf_url,
         "PAPERBOY_ARXIV__HTML_URL": arxiv_server.html_url,
+        "PAPERBOY_ARXIV__ABS_URL": arxiv_server.abs_url,
         "PAPERBOY_ARXIV__MIN_INTERVAL_S": "0.01",
         "PAPERBOY_ARXIV__TIMEOUT_S": "2",
         "PAPERBOY_ARXIV__RETRIES": "1",

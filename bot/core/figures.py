@@ -25,6 +25,7 @@ from papers.pdf_worker import run_isolated
 
 log = logging.getLogger(__name__)
 
+_LICENCE_NOTE_START = "The figures are on arXiv: this paper's licence"
 _KEEP_S = 6 * 3600  # albums are kept this long in memory: a digest's chats share one extraction
 _KEPT = 32  # at most this many albums (a few MB of images)
 
@@ -64,7 +65,8 @@ class PaperFigures:
         self._in_flight[key] = future
         try:
             album = await self._make(paper)
-            self._albums[key] = album
+            if album.figures or album.link is None or self._settled(album):
+                self._albums[key] = album  # an empty album from a passing failure is not kept
             future.set_result(album)
             return album
         except BaseException as exc:
@@ -74,6 +76,10 @@ class PaperFigures:
         finally:
             del self._in_flight[key]
 
+    @staticmethod
+    def _settled(album: FigureAlbum) -> bool:
+        return album.note.startswith(_LICENCE_NOTE_START)
+
     async def _make(self, paper: Paper) -> FigureAlbum:
         if not self.enabled:
             return FigureAlbum(paper)
@@ -82,16 +88,20 @@ class PaperFigures:
         licence = paper.license or text.licence
         commercial = self._settings.commercial
         if self._settings.policy == "licensed" and not may_repost(licence, commercial=commercial):
-            label = licence_label(licence) or "not stated"
-            return FigureAlbum(paper, link=where, note=(
-                f"The figures are on arXiv: this paper's licence ({label}) does not let me "
-                "repost them here."
-            ))
+            if licence is None:  # a paper asked for on demand: its abstract page says
+                licence = await self._fulltext.licence(paper)
+            if not may_repost(licence, commercial=commercial):
+                label = licence_label(licence) or "not stated"
+                return FigureAlbum(paper, link=where, note=(
+                    f"{_LICENCE_NOTE_START} ({label}) does not let me repost them here."
+                ))
         figures = await self._extract(paper, text)
         if not figures:
             return FigureAlbum(paper, link=where, note="I could not take the figures out of this "
                                "paper; they are on arXiv.")
-        return FigureAlbum(paper, tuple(figures), link=where)
+        label = licence_label(licence)
+        credit = f"Figures from arXiv:{paper.versioned_id}" + (f", {label}" if label else "")
+        return FigureAlbum(paper, tuple(figures), link=where, note=credit)
 
     async def _extract(self, paper: Paper, text: FullText) -> list[Figure]:
         limit = self._settings.max_per_paper
@@ -105,16 +115,25 @@ class PaperFigures:
 
     async def _from_html(self, text: FullText, limit: int) -> list[Figure]:
         figures = []
-        for ref in text.figures[:limit]:
-            data = await self._fulltext.fetch_asset(ref.url)
+        for number, ref in enumerate(text.figures[:limit], 1):
+            try:
+                data = await self._fulltext.fetch_asset(ref.url)
+            except ValueError:  # an image hosted elsewhere: not fetched
+                log.info("figure image outside arXiv's HTML skipped: %.100s", ref.url)
+                continue
             if data is None:
                 continue
-            label = ref.label or "Figure"
-            prepared = await run_isolated(
-                functools.partial(prepare_image, label=label,
-                                  caption=f"{label}: {ref.caption}" if ref.label else ref.caption),
-                data, timeout_s=self._caps.parse_timeout_s, memory_mb=self._caps.parse_memory_mb,
-            )
+            label = ref.label or f"Figure {number}"
+            try:
+                prepared = await run_isolated(
+                    functools.partial(prepare_image, label=label,
+                                      caption=f"{label}: {ref.caption}" if ref.caption else label),
+                    data, timeout_s=self._caps.parse_timeout_s,
+                    memory_mb=self._caps.parse_memory_mb,
+                )
+            except PapersError as exc:  # this image only; the others still come
+                log.warning("figure %s: %s", label, exc)
+                continue
             if prepared is not None:
                 figures.append(_figure(prepared))
         return figures

@@ -76,6 +76,8 @@ class PaperSummaries:
             if ref.version is not None or datetime.now(UTC) - fetched_at < self._metadata_ttl:
                 return paper
         paper = await self._source.get(ref)
+        if stored is not None and paper.license is None and stored[0].license is not None:
+            paper = replace(paper, license=stored[0].license)  # the API has no licence field
         self._repo.save_paper(paper)
         return paper
 
@@ -132,9 +134,10 @@ class PaperSummaries:
             or paper.abstract,
             language, front_matter=text.front_matter,
         )
+        fallback = summary.backend != self._summarizer.name  # extractive: reads the abstract
         summary = summary.model_copy(update={
-            "source": text.source,
-            "source_note": (text.note or "").removeprefix(NOTE_PREFIX) or None,
+            "source": "abstract" if fallback else text.source,
+            "source_note": None if fallback else (text.note or "").removeprefix(NOTE_PREFIX) or None,
         })
         if summary.backend == self._summarizer.name and text.final:
             self._repo.save_summary(paper, summary, _cache_key(text.source))

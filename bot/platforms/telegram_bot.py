@@ -167,15 +167,18 @@ class TelegramPlatform:
         Telegram refuses (dimensions, processing) costs only the photos, never the chat."""
         assert self._app is not None
         bot = self._app.bot
+        captions = [f.caption or f.label for f in album.figures[:10]]
+        if album.note:  # the credit and licence, once, on the first photo
+            captions[0] = f"{album.note}\n{captions[0]}"
         media = [
-            InputMediaPhoto(f.data, caption=_caption(f.caption or f.label), filename=f.filename)
-            for f in album.figures[:10]
+            InputMediaPhoto(f.data, caption=_caption(c), filename=f.filename)
+            for f, c in zip(album.figures[:10], captions, strict=True)
         ]
         try:
             if len(media) == 1:
                 figure = album.figures[0]
                 await self._paced(chat_id, lambda: bot.send_photo(
-                    chat_id, figure.data, caption=_caption(figure.caption or figure.label),
+                    chat_id, figure.data, caption=_caption(captions[0]),
                     filename=figure.filename))
             else:
                 await self._paced(chat_id, lambda: bot.send_media_group(chat_id, media))  # type: ignore[arg-type,return-value]
@@ -425,9 +428,18 @@ def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
 
 
 def _caption(text: str) -> str:
-    """A photo caption within Telegram's 1024 characters (plain text, no markup)."""
-    text = " ".join(text.split())
-    return text if len(text) <= 1024 else text[:1023] + "…"
+    """A photo caption within Telegram's 1024 characters, counted as Telegram does (UTF-16
+    units: math italics from PDFs count twice); plain text, no markup."""
+    text = "\n".join(" ".join(line.split()) for line in text.splitlines())
+    if len(text.encode("utf-16-le")) // 2 <= 1024:
+        return text
+    kept, units = [], 0
+    for char in text:
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > 1023:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 def _retry_after_s(exc: RetryAfter) -> float:

@@ -455,17 +455,18 @@ def _album_messages(album: FigureAlbum) -> list[DiscordMessage]:
     for figure in album.figures:
         size = sum(len(f.data) for f in batch) + len(figure.data)
         if batch and (len(batch) == MAX_FILES or size > MAX_MESSAGE_BYTES):
-            messages.append(_figures_message(batch))
+            messages.append(_figures_message(batch, "" if messages else album.note))
             batch = []
         batch.append(figure)
-    messages.append(_figures_message(batch))
+    messages.append(_figures_message(batch, "" if messages else album.note))
     return messages
 
 
-def _figures_message(figures: list[Figure]) -> DiscordMessage:
-    share = MAX_CONTENT // len(figures) - 2
+def _figures_message(figures: list[Figure], credit: str = "") -> DiscordMessage:
+    head = [f"-# {escape(credit)}"] if credit else []  # small print: source and licence
+    share = (MAX_CONTENT - sum(len(h) + 1 for h in head)) // len(figures) - 2
     captions = [_clip(f.caption or f.label, share)[0] for f in figures]
-    return DiscordMessage("\n".join(captions)[:MAX_CONTENT], files=tuple(figures))
+    return DiscordMessage("\n".join(head + captions)[:MAX_CONTENT], files=tuple(figures))
 
 
 def _units(items: Sequence[Notice | PaperCard | PaperList | FigureAlbum]) -> Iterator[_Unit]:

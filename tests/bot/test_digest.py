@@ -70,6 +70,7 @@ def make_settings(tmp_path: Path, tg: TelegramFake, arxiv: ArxivFake, gemini: Ge
     return Settings(
         storage=StorageSettings(path=tmp_path / "digest.db"),
         arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url,
                             feed_url=arxiv.feed_url, min_interval_s=0.0,
                             timeout_s=2, retries=1),
         summarizer=SummarizerSettings(requests_per_minute=0, concurrency=4),

@@ -50,6 +50,7 @@ def make_settings(
     return Settings(
         storage=StorageSettings(path=tmp_path / "bot.db"),
         arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url,
                             feed_url=arxiv.feed_url, min_interval_s=0.01,
                             timeout_s=2, retries=1),
         discord=DiscordSettings(

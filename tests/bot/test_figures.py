@@ -50,7 +50,8 @@ async def test_telegram_summarize_sends_the_card_then_an_album(
     assert card.method == "sendMessage" and card.visible.startswith("DAWN")
     assert [m.method for m in album] == ["sendMediaGroup"] * 4
     assert len({m.media_group_id for m in album}) == 1
-    assert [(m.caption or "").split(":")[0] for m in album] == [
+    assert (album[0].caption or "").startswith("Figures from arXiv:2410.13726v2\nFigure 1")
+    assert [(m.caption or "").split("\n")[-1].split(":")[0] for m in album] == [
         "Figure 1", "Figure 2", "Figure 3", "Figure 4"]
     assert all(len(m.caption or "") <= 1024 for m in album)
     first = Image.open(io.BytesIO(album[0].photo))  # type: ignore[arg-type]
@@ -107,5 +108,26 @@ async def test_discord_summarize_attaches_the_html_figures(
     figures = messages[-1]
     assert card.embeds[0]["title"] == "Sparse lattice adapters"
     assert [f.filename for f in figures.files][:1] == ["figure-1.png"]
-    assert figures.content.startswith("Figure 1: Overview of a sparse lattice adapter")
+    assert figures.content.startswith(  # the credit in small print, then the captions
+        "-# Figures from arXiv:2401.00001v1, CC BY 4.0\nFigure 1: Overview of a sparse lattice")
     assert not figures.ephemeral
+
+
+async def test_on_demand_papers_get_their_licence_from_the_abstract_page(
+    tmp_path: Path, arxiv_server: ArxivFake
+) -> None:
+    """Default policy (licensed), a paper asked for on demand (the API has no licence): the
+    abstract page's CC BY link lets its figures be reposted, with the credit and licence."""
+    arxiv_server.add_pdf("2410.13726v2", CITESEE_PDF)
+    arxiv_server.set_licence("2410.13726v2", "http://creativecommons.org/licenses/by/4.0/")
+    token = "123456:AAfiguresAbsLicenceTokenNeverLogged0"
+    async with TelegramFake(token=token) as tg:
+        settings = make_settings(tmp_path, tg, arxiv_server)
+        settings = settings.model_copy(update={
+            "telegram": settings.telegram.model_copy(update={"token": SecretStr(token)}),
+            "arxiv": settings.arxiv.model_copy(update={"abs_url": arxiv_server.abs_url}),
+        })
+        async with running(settings, tg):
+            tg.user_message(USER, "/summarize 2410.13726")
+            sent = await tg.wait_for_messages(5, chat_id=USER, timeout=15)
+    assert (sent[1].caption or "").startswith("Figures from arXiv:2410.13726v2, CC BY 4.0")

@@ -31,6 +31,7 @@ def _settings(tmp_path: Path, arxiv: ArxivFake, gemini: GeminiFake) -> Settings:
     return Settings(
         storage=StorageSettings(path=tmp_path / "p.db"),
         arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url,
                             min_interval_s=0.01, timeout_s=2, retries=1),
         gemini=GeminiSettings(api_key=SecretStr("test-gemini-key"), base_url=gemini.base_url,
                               max_attempts=2, initial_backoff_s=0.01, max_backoff_s=0.02),

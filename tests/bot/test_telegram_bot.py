@@ -42,6 +42,7 @@ def make_settings(tmp_path: Path, tg: TelegramFake, arxiv: ArxivFake, **chat: in
     return Settings(
         storage=StorageSettings(path=tmp_path / "bot.db"),
         arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url,
                             min_interval_s=0.01, timeout_s=2, retries=1),
         telegram=TelegramSettings(
             token=SecretStr(TOKEN), api_base_url=tg.base_url, api_file_url=tg.base_file_url,

@@ -144,6 +144,7 @@ class ArxivFake:
         self._order: list[tuple[str, int]] = []  # registration order = "relevance"
         self._pdfs: dict[str, bytes | Path] = {}
         self._html: dict[str, bytes] = {}
+        self._licences: dict[str, str] = {}  # versioned id -> licence URI on the abs page
         self._html_assets: dict[str, bytes] = {}
         self._streams: dict[str, _Stream] = {}
         self._sent: dict[str, int] = {}
@@ -228,6 +229,15 @@ class ArxivFake:
     def html_url(self) -> str:
         """For ``ArxivSettings.html_url``: ``http://127.0.0.1:PORT/html/``."""
         return self.base_url + "/html/"
+
+    @property
+    def abs_url(self) -> str:
+        """For ``ArxivSettings.abs_url``: ``http://127.0.0.1:PORT/abs/`` (abstract pages)."""
+        return self.base_url + "/abs/"
+
+    def set_licence(self, versioned_id: str, uri: str) -> None:
+        """The licence the paper's abstract page links to (``<div class="abs-license">``)."""
+        self._licences[versioned_id] = uri
 
     # -- content -------------------------------------------------------------------------------
 
@@ -528,6 +538,13 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send_stream(url.path, stream)
             elif url.path.startswith("/pdf/") and (pdf := fake._pdf(url.path)) is not None:
                 self._send(200, pdf, "application/pdf")
+            elif url.path.startswith("/abs/"):
+                name = url.path.removeprefix("/abs/").strip("/")
+                licence = fake._licences.get(name, "http://arxiv.org/licenses/nonexclusive-distrib/1.0/")
+                body = (f'<html><body><h1 class="title">{name}</h1><div class="abs-license">'
+                        f'<a href="{licence}" title="Rights to this article">view license</a>'
+                        "</div></body></html>")
+                self._send(200, body.encode(), "text/html; charset=utf-8")
             elif url.path.startswith("/html/"):
                 page = fake._html_page(url.path)
                 if page is None:

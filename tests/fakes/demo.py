@@ -88,7 +88,8 @@ async def console_session(arxiv: ArxivFake, workdir: Path) -> None:
     ])
     settings = Settings(
         storage=StorageSettings(path=workdir / "console.db"),
-        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url, feed_url=arxiv.feed_url, min_interval_s=0.1),
+        arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url, feed_url=arxiv.feed_url, min_interval_s=0.1),
     )
     _section("console chat (paperboy run, no token set)")
     for line in lines:
@@ -103,7 +104,7 @@ async def telegram_session(arxiv: ArxivFake, workdir: Path) -> None:
     async with TelegramFake(token=TOKEN) as tg, GeminiFake() as gemini:
         settings = Settings(
             storage=StorageSettings(path=workdir / "tg.db"),
-            arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url, min_interval_s=0.1),
+            arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url, abs_url=arxiv.abs_url, min_interval_s=0.1),
             gemini=GeminiSettings(api_key=SecretStr("demo-key"), base_url=gemini.base_url,
                                   max_attempts=2, initial_backoff_s=0.1, max_backoff_s=0.2),
             telegram=TelegramSettings(token=SecretStr(TOKEN), api_base_url=tg.base_url,
@@ -189,7 +190,8 @@ async def discord_session(arxiv: ArxivFake, workdir: Path) -> None:
         ])
         settings = Settings(
             storage=StorageSettings(path=workdir / "discord.db"),
-            arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url, feed_url=arxiv.feed_url, min_interval_s=0.1),
+            arxiv=ArxivSettings(api_url=arxiv.api_url, html_url=arxiv.html_url, pdf_url=arxiv.pdf_url,
+                            abs_url=arxiv.abs_url, feed_url=arxiv.feed_url, min_interval_s=0.1),
             gemini=GeminiSettings(api_key=SecretStr("demo-key"), base_url=gemini.base_url,
                                   max_attempts=1),
             discord=DiscordSettings(token=SecretStr("demo.discord.token"),

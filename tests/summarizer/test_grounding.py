@@ -52,3 +52,24 @@ def test_a_title_in_the_wrong_language_or_with_task_talk_is_dropped() -> None:
                         source="").title_translation == ""
     assert clean_extras(draft(title_translation="标题"), "en", front_matter="",
                         source="").title_translation == ""
+
+
+def test_words_of_the_title_names_and_emails_are_not_affiliations() -> None:
+    """Grounding means printed as an affiliation: a line or a comma-separated part of one, not
+    any word of the page (the title, an author, an e-mail address, a single letter)."""
+    front = ("A Survey of AI in China\nWei Zhang\nTsinghua University, Beijing\n"
+             "wei@tsinghua.edu.cn")
+    kept = grounded_affiliations(
+        ["AI", "China", "A", "Survey", "Wei Zhang", "edu", "Tsinghua", "A Survey of AI in China",
+         "Tsinghua University", "Beijing"],
+        front, not_affiliations=("A Survey of AI in China", "Wei Zhang"),
+    )
+    assert kept == ["Tsinghua University", "Beijing"]
+
+
+def test_a_translation_that_is_the_title_again_or_talks_about_itself_is_dropped() -> None:
+    """The original title "translated" into itself, or "标题翻译：…", is no translation."""
+    original = "DAWN: Dynamic Frame Avatar"
+    for given in ("DAWN: Dynamic Frame Avatar", "标题翻译：DAWN：动态帧头像", "好的，这是翻译：动态帧头像"):
+        assert clean_extras(draft(title_translation=given), "de" if given == original else "zh",
+                            front_matter="", source="", title=original).title_translation == ""
