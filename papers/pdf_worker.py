@@ -35,6 +35,7 @@ import json
 import logging
 import os
 import pickle
+import re
 import signal
 import struct
 import subprocess
@@ -225,6 +226,16 @@ def _serve() -> None:
 # -- the parent side ---------------------------------------------------------------------------
 
 
+def _worker_environment() -> dict[str, str]:
+    """The bot's environment without its secrets: a worker parses hostile files, and a
+    subverted one must not find a token to steal."""
+    secret = re.compile(r"TOKEN|KEY|SECRET|PASSWORD|CREDENTIAL", re.IGNORECASE)
+    return {
+        name: value for name, value in os.environ.items()
+        if not name.startswith("PAPERBOY_") and not secret.search(name)
+    }
+
+
 class _Worker:
     """One worker process and its pipes; ``call`` blocks and must run on a thread."""
 
@@ -235,6 +246,7 @@ class _Worker:
             stdout=subprocess.PIPE,
             close_fds=True,
             start_new_session=True,
+            env=_worker_environment(),
         )
         self.jobs = 0
 

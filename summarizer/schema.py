@@ -112,7 +112,9 @@ def draft_json_schema() -> dict[str, Any]:
             return node
         if "$ref" in node:
             return strict(definitions[node["$ref"].rsplit("/", 1)[-1]])
-        out = {key: strict(value) for key, value in node.items() if key != "title"}
+        # "title" is noise; "default" is refused by some strict-mode servers (every field is
+        # required there anyway).
+        out = {k: strict(v) for k, v in node.items() if k not in ("title", "default")}
         if out.get("type") == "object":
             out["additionalProperties"] = False
             out["required"] = list(out.get("properties", {}))

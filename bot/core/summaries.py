@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from cachetools import TTLCache
+
 from bot.core.messages import Action, ActionKind, PaperCard
 from papers.code_links import find_code_url
 from papers.fulltext import NOTE_PREFIX, FullText, FullTextSource
@@ -25,6 +27,7 @@ FALLBACK_TTL_S = 30 * 60  # how long a fallback card is reused before the model 
 # What a summary was written from, best first; part of the cache key, so a summary written
 # from the abstract is replaced once the full text can be read.
 SOURCES = ("html", "pdf", "abstract")
+_FALLBACKS_KEPT = 2048  # fallback cards kept while the model fails (bounded memory)
 MIN_EXCERPT_TOKENS = 500  # a budget set too low still sends some of the body
 
 
@@ -61,7 +64,8 @@ class PaperSummaries:
         self._in_flight: dict[tuple[str, str], asyncio.Future[PaperCard]] = {}
         # Fallback (extractive) cards are not stored, so the model gets another chance later;
         # but while it is down, every chat asking for the paper must not call it again.
-        self._fallbacks: dict[tuple[str, str], tuple[float, PaperCard]] = {}
+        self._fallbacks: TTLCache[tuple[str, str], tuple[float, PaperCard]] = TTLCache(
+            maxsize=_FALLBACKS_KEPT, ttl=max(fallback_ttl_s, 1.0))
 
     @property
     def backend(self) -> str:
@@ -130,7 +134,8 @@ class PaperSummaries:
                 self._repo.save_paper(paper)
         summary = await self._summarizer.summarize(
             paper,
-            text.excerpt(excerpt_budget(paper, text, language, self._input_tokens))
+            await asyncio.to_thread(  # a long page takes a moment: not in the event loop
+                text.excerpt, excerpt_budget(paper, text, language, self._input_tokens))
             or paper.abstract,
             language, front_matter=text.front_matter,
         )

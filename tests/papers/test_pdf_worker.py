@@ -25,6 +25,10 @@ from papers.pdf_worker import (
 # -- functions run in the worker: top level, so that the worker can import them ----------------
 
 
+def environment(name: str) -> str | None:
+    return os.environ.get(name)
+
+
 def add(a: int, b: int) -> int:
     return a + b
 
@@ -174,3 +178,19 @@ async def test_cancelled_caller_does_not_leave_a_busy_worker(runner: IsolatedRun
 async def test_shared_pool_for_the_figures_code() -> None:
     """run_isolated uses the process's shared pool."""
     assert await run_isolated(add, 20, 22, timeout_s=10, memory_mb=512) == 42
+
+
+async def test_workers_do_not_see_the_bots_secrets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A worker parses hostile files: the bot's tokens and keys are not in its environment."""
+    monkeypatch.setenv("PAPERBOY_TELEGRAM__TOKEN", "123456:AAsecretWorkerMustNotSee0000000000")
+    monkeypatch.setenv("GEMINI_API_KEY", "AIzaWorkerMustNotSeeThisKey0000000000")
+    monkeypatch.setenv("HOME_FOR_THE_TEST", "kept")
+    pool = IsolatedRunner(max_workers=1)  # started after the variables were set
+    try:
+        assert await pool.run(environment, "PAPERBOY_TELEGRAM__TOKEN", timeout_s=10) is None
+        assert await pool.run(environment, "GEMINI_API_KEY", timeout_s=10) is None
+        assert await pool.run(environment, "HOME_FOR_THE_TEST", timeout_s=10) == "kept"
+    finally:
+        await pool.aclose()
