@@ -23,6 +23,7 @@ algorithm is the one measured in ``shared/research/figures.md`` (29/29 figures o
    to the nearest stop; the figure is the union of the graphics in that zone plus the text labels
    touching them (tick labels, legends, panel titles).
 
+Steps 1, 3, 4 and 5 use the primitives :mod:`papers.pdf_lines` shares with the text reader.
 Coordinates are PDF user space: points, origin bottom-left, y growing upwards; a box is
 ``(x0, y0, x1, y1)``. Everything here is synchronous and single-threaded: PDFium is not thread-safe,
 so this runs inside the worker process (see :mod:`papers.pdf_figures`).
@@ -30,7 +31,6 @@ so this runs inside the worker process (see :mod:`papers.pdf_figures`).
 
 from __future__ import annotations
 
-import collections
 import ctypes
 import re
 import statistics
@@ -41,9 +41,21 @@ from typing import NamedTuple
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["CAPTION_RE", "Caption", "FigureRegion", "Layout", "Line", "figure_sort_key"]
+from papers.pdf_lines import (
+    CAPTION_RE,
+    Box,
+    Line,
+    TextBlock,
+    body_font_size,
+    caption_block,
+    caption_label,
+    mark_body,
+    page_lines,
+    text_columns,
+)
+from papers.sections import join_lines
 
-Box = tuple[float, float, float, float]
+__all__ = ["CAPTION_RE", "Caption", "FigureRegion", "Layout", "Line", "figure_sort_key"]
 
 _TEXT = pdfium_c.FPDF_PAGEOBJ_TEXT
 _PATH = pdfium_c.FPDF_PAGEOBJ_PATH
@@ -58,13 +70,7 @@ MAX_OBJECTS_PER_PAGE = 60_000
 # Characters read per page: a real page holds ~3-8k; more is a hostile or broken file.
 MAX_CHARS_PER_PAGE = 60_000
 
-CAPTION_RE = re.compile(
-    r"^\s*(?P<kind>Figure|Fig\.|Fig|FIGURE|FIG\.|FIG|Table|TABLE|Tab\.)\s*"
-    r"(?P<num>(?:S|A|B|C|D|E)?\.?\d+[a-z]?)\s*(?P<punct>[:.|\u2014\u2013\-]|\s|$)"
-)
-# Font names of bold faces (weight is often not recorded): Computer Modern bold extended (cmbx),
-# Linux Biolinum bold (ACM), "-Bd" / "Medi" / "Semibold" / "Black" / "Heavy" styles.
-_BOLD_NAME = ("bold", "cmbx", "medi", "black", "heavy", "-bd", "semibold", "biolinumtb", "sb")
+# Captions leave the PDF as chat text: ligatures become their letters.
 _LIGATURES = str.maketrans(
     {
         "\ufb00": "ff",
@@ -75,38 +81,6 @@ _LIGATURES = str.maketrans(
         "\ufb06": "st",
     }
 )
-_SOFT_HYPHENS = str.maketrans({"\x02": "\u00ad", "\ufffe": "\u00ad"})
-
-
-@dataclass(slots=True, eq=False)
-class Line:
-    """One text line (a run of characters on one row within one column)."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-    text: str
-    size: float  # height of the tight box: a font-size proxy
-    bold: bool = False  # the first character's font is bold
-    kind: str = "text"  # text | body | header | caption | heading | figtext
-    order: int = 0  # position in pdfium's reading order
-
-    @property
-    def w(self) -> float:
-        return self.x1 - self.x0
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    @property
-    def box(self) -> Box:
-        return (self.x0, self.y0, self.x1, self.y1)
 
 
 class Graphic(NamedTuple):
@@ -173,22 +147,6 @@ def figure_sort_key(number: str) -> tuple[int, str, int, str]:
     return (1 if m["prefix"] else 0, m["prefix"], int(m["n"]), m["sub"])
 
 
-def join_lines(texts: Iterable[str]) -> str:
-    """Join caption lines with spaces; a word split by a soft hyphen at a line end is rejoined."""
-    out = ""
-    for text in texts:
-        text = text.strip()
-        if not text:
-            continue
-        if out.endswith("\u00ad"):
-            out = out[:-1] + text
-        elif out:
-            out += " " + text
-        else:
-            out = text
-    return out.replace("\u00ad", "")
-
-
 # --------------------------------------------------------------------------------------- layout
 class Layout:
     """The lines, graphics, body text and captions of the first ``max_pages`` pages of a PDF."""
@@ -203,59 +161,23 @@ class Layout:
     # -- document statistics ------------------------------------------------------------------
     def _analyse(self) -> None:
         pages = self.pages
-        sizes: collections.Counter[float] = collections.Counter()
-        for p in pages:
-            for line in p.lines:
-                if len(line.text) >= 20:
-                    sizes[round(line.size * 2) / 2] += len(line.text)
-        self.body_size = sizes.most_common(1)[0][0] if sizes else 8.0
-        bs = self.body_size
+        self.body_size = body_font_size(p.lines for p in pages)
 
-        # Running headers / footers: text (digits ignored) repeated at the same height on at least
-        # a quarter of the pages, and lying outside the text block.
-        def header_key(line: Line) -> tuple[str, int]:
-            return re.sub(r"\d+", "#", line.text.lower()).strip(), round(line.y0 / 4)
-
-        seen: collections.Counter[tuple[str, int]] = collections.Counter()
-        for p in pages:
-            seen.update({header_key(line) for line in p.lines})
-        need = max(2.0, 0.25 * len(pages))
-
-        def repeated(line: Line) -> bool:
-            return (
-                len(pages) >= 3
-                and len(line.text.strip()) >= 3
-                and seen[header_key(line)] >= need
-                and not CAPTION_RE.match(line.text)
-            )
-
-        # The text block from wide body-size lines on pages 2..n (page 1 has the title block and
-        # footnotes). The max, not a percentile: many pages start with a figure (Nature).
-        tops, bottoms = [], []
-        for p in pages[1:] if len(pages) > 2 else pages:
-            body = [
-                line
-                for line in p.lines
-                if len(line.text) >= 30 and abs(line.size - bs) <= 1.0 and not repeated(line)
-            ]
-            if body:
-                tops.append(max(line.y1 for line in body))
-                bottoms.append(min(line.y0 for line in body))
-        first = pages[0] if pages else None
-        self.text_top = max(tops) if tops else (first.box[1] + 0.92 * first.height if first else 0)
-        self.text_bottom = (
-            min(bottoms) if bottoms else (first.box[1] + 0.08 * first.height if first else 0)
-        )
+        # The text block, and the running headers / footers outside it.
+        default = (0.0, 0.0)
+        if pages:  # no body lines: the middle 84% of the first page
+            y0, height = pages[0].box[1], pages[0].height
+            default = (y0 + 0.92 * height, y0 + 0.08 * height)
+        block = TextBlock([p.lines for p in pages], self.body_size, default)
+        self.text_top, self.text_bottom = block.top, block.bottom
         for p in pages:
             inner = [
                 g for g in p.graphics if g.y1 <= self.text_top + 4 and g.y0 >= self.text_bottom - 4
             ]
             for line in p.lines:
-                if line.y0 >= self.text_top + 1 or line.y1 <= self.text_bottom - 1:
-                    if any(_near(g, line.box, 2) for g in inner):
-                        continue  # a figure's label repeated on several pages, not a header
-                    if repeated(line) or re.fullmatch(r"[\d\-– ]{1,9}", line.text):
-                        line.kind = "header"
+                # a figure's label repeated on several pages is not a header
+                if block.running(line) and not any(_near(g, line.box, 2) for g in inner):
+                    line.kind = "header"
             # graphics wholly in the top or bottom margin are page decoration (header bars, logos)
             p.graphics = [
                 g
@@ -263,37 +185,12 @@ class Layout:
                 if not (g.y0 >= self.text_top + 4 or g.y1 <= self.text_bottom - 4)
             ]
 
-        # Columns: two when many body lines sit wholly left and wholly right of the middle.
+        # Columns: one, or two.
         width = statistics.median(p.width for p in pages) if pages else 612.0
         x_origin = statistics.median(p.box[0] for p in pages) if pages else 0.0
-        mid = x_origin + width / 2
-        left, right, span = [], [], []
-        for p in pages:
-            for line in p.lines:
-                if line.kind == "header" or len(line.text) < 25 or abs(line.size - bs) > 1.0:
-                    continue
-                if line.x1 < mid + 5:
-                    left.append(line)
-                elif line.x0 > mid - 5:
-                    right.append(line)
-                else:
-                    span.append(line)
-        self.two_columns = (
-            len(left) > 40 and len(right) > 40 and len(span) < 0.5 * (len(left) + len(right))
-        )
-        if self.two_columns:
-            self.columns = [
-                (_quantile([x.x0 for x in left], 0.05), _quantile([x.x1 for x in left], 0.95)),
-                (_quantile([x.x0 for x in right], 0.05), _quantile([x.x1 for x in right], 0.95)),
-            ]
-            self.text_x = (self.columns[0][0], self.columns[1][1])
-        else:
-            every = left + right + span
-            self.text_x = (
-                _quantile([x.x0 for x in every], 0.05) if every else x_origin + 50,
-                _quantile([x.x1 for x in every], 0.95) if every else x_origin + width - 50,
-            )
-            self.columns = [self.text_x]
+        self.columns = text_columns((p.lines for p in pages), self.body_size, x_origin, width)
+        self.two_columns = len(self.columns) == 2
+        self.text_x = (self.columns[0][0], self.columns[-1][1])
         self.column_width = statistics.mean(c[1] - c[0] for c in self.columns)
         if self.column_width <= 0:  # degenerate statistics (a page of one short line)
             self.text_x = (x_origin, x_origin + width)
@@ -308,112 +205,55 @@ class Layout:
     # -- captions -----------------------------------------------------------------------------
     def _find_captions(self, p: PageLayout) -> None:
         used: set[int] = set()
-        bs = self.body_size
         for i, line in enumerate(p.lines):
             if line.kind != "text" or id(line) in used:
                 continue
-            m = CAPTION_RE.match(line.text)
-            if not m:
-                continue
-            if line.size < 0.7 * bs:
-                continue  # a tiny "Figure 1." inside a figure (e.g. a rendered paper page)
-            if line.w < 1.5 * line.size:
-                continue  # vertical text (a rotated page's lines run top to bottom)
-            punct = m["punct"]
-            strong = punct not in ("", "-") and not punct.isspace()
-            rest = line.text[m.end() :].strip()
-            pure = re.fullmatch(r"(S|[A-E]\.?)?\d+", m["num"]) is not None
-            if rest[:1] in (")", ",", ";") or rest[:2] in ("- ", "– "):
-                continue  # "(Fig. 3a, b)", "Fig. 3a – c)": references in running text
+            label = caption_label(line, self.body_size)
+            if label is None or line.w < 1.5 * line.size:
+                continue  # no label, or vertical text (a rotated page's lines run top to bottom)
+            rest = label.rest
+            pure = re.fullmatch(r"(S|[A-E]\.?)?\d+", label.number) is not None
             if re.match(r"^[\d.,%]+(\s+[\d.,%]+){2,}", rest):
                 continue  # "Figure 0.0 0.0 0.0 ...": a table row
-            if strong:
-                if punct == "." and rest[:1].islower():
-                    continue  # "Fig. 3. shows": a sentence
-                if punct in "\u2014\u2013-" and not (pure and rest[:1].isupper()):
+            if label.strong:
+                if label.punct in "\u2014\u2013-" and not (pure and rest[:1].isupper()):
                     continue
             elif not (line.bold and pure and (rest[:1].isupper() or rest[:1] == "|")):
                 continue  # only a bold "Figure 1 Simultaneous ..." (Nature, Springer) counts
-            kind = "figure" if m["kind"].lower().startswith("fig") else "table"
-            # the caption block: the lines closely below, in the same column
-            block, last = [line], line
-            used.add(id(line))
-            bx0, bx1 = line.x0, line.x1
-            for nxt in p.lines[i + 1 :]:
-                if nxt.y1 > last.y0 + 1:
-                    continue  # on a row already taken (the other column, figure labels)
-                gap = last.y0 - nxt.y1
-                inside = (
-                    nxt.x0 >= bx0 - 15
-                    and nxt.x1 <= max(bx1, line.x0 + 0.6 * self.column_width) + 15
-                )
-                if gap > 0.9 * max(line.size, bs) + 1.5:
-                    if not inside:
-                        continue  # the other column; keep looking
-                    break
-                if inside and not CAPTION_RE.match(nxt.text):
-                    block.append(nxt)
-                    used.add(id(nxt))
-                    last = nxt
-                    bx0, bx1 = min(bx0, nxt.x0), max(bx1, nxt.x1)
+            kind = "figure" if label.kind.lower().startswith("fig") else "table"
+            block = caption_block(line, p.lines[i + 1 :], self.body_size, self.column_width)
             for b in block:
                 b.kind = "caption"
-            self.captions.append(Caption(p.index, kind, m["num"], block, line.bold, strong))
+                used.add(id(b))
+            self.captions.append(
+                Caption(p.index, kind, label.number, block, line.bold, label.strong)
+            )
 
     # -- body text, headings ------------------------------------------------------------------
     def _mark_body(self, p: PageLayout) -> None:
-        solid = [g for g in p.graphics if g.kind in ("form", "image")]
         bs = self.body_size
-        candidates = []
-        for line in p.lines:
-            if line.kind != "text":
-                continue
-            if any(
-                g.x0 - 2 <= line.cx <= g.x1 + 2 and g.y0 - 2 <= line.cy <= g.y1 + 2 for g in solid
-            ):
-                line.kind = "figtext"  # text drawn inside an image or form: part of a figure
-            elif (
-                abs(line.size - bs) <= 1.0
-                and line.w >= 0.6 * self.column_width
-                and len(line.text) >= 30
-            ):
-                line.kind = "body"
-            elif (
+
+        def heading(line: Line) -> str | None:
+            if (
                 p.index == 0
                 and line.size >= 1.3 * bs
                 and line.w >= 3 * line.size
                 and len(line.text) >= 4
                 and not any(_overlaps(g, line.box) for g in p.graphics)
             ):
-                line.kind = "heading"  # title, author names, big headings on page 1
-            elif (
+                return "heading"  # title, author names, big headings on page 1
+            if (
                 re.match(r"^(\d+(\.\d+)*\.?|[IVX]+\.|[A-Z]\.?)\s+[A-Z][A-Za-z]", line.text)
                 and len(line.text) < 80
                 and line.size >= bs - 0.6
                 and line.bold
             ):
-                line.kind = "heading"  # "3.1 Method", "II. RESULTS", "A Proofs"
-            else:
-                candidates.append(line)
-        # Short body-size lines that continue a paragraph (its last line, or an indented first
-        # line) are body text too; repeated until nothing changes (a paragraph of short lines).
-        changed = True
-        while changed:
-            changed = False
-            body = [b for b in p.lines if b.kind == "body"]
-            for line in candidates:
-                if line.kind != "text" or abs(line.size - bs) > 1.0:
-                    continue
-                for b in body:
-                    above, below = b.y0 - line.y1, line.y0 - b.y1
-                    if (
-                        (0 <= above <= 0.8 * bs or 0 <= below <= 0.8 * bs)
-                        and abs(b.x0 - line.x0) <= 12
-                        and _xoverlap(b.x0, b.x1, line.x0, line.x1) > 0
-                    ):
-                        line.kind = "body"
-                        changed = True
-                        break
+                return "heading"  # "3.1 Method", "II. RESULTS", "A Proofs"
+            return None
+
+        # text drawn inside an image or form is part of a figure
+        solid = [(g.x0, g.y0, g.x1, g.y1) for g in p.graphics if g.kind in ("form", "image")]
+        mark_body(p.lines, solid, bs, self.column_width, heading)
 
     # -- figure regions -----------------------------------------------------------------------
     def figure_regions(self) -> list[FigureRegion]:
@@ -652,92 +492,11 @@ def _read_page(page: pdfium.PdfPage, index: int) -> PageLayout:
     box = tuple(float(v) for v in page.get_cropbox())
     if box[2] - box[0] <= 1 or box[3] - box[1] <= 1:
         box = (0.0, 0.0, *page.get_size())
-    textpage = page.get_textpage()
-    try:
-        lines = _read_lines(textpage)
-    finally:
-        textpage.close()
+    lines = page_lines(page, max_chars=MAX_CHARS_PER_PAGE, controls_as_spaces=True)
+    for line in lines:
+        line.text = line.text.translate(_LIGATURES)
+    lines.sort(key=lambda line: (-line.y1, line.x0))  # top to bottom
     return PageLayout(index, box, lines, _read_graphics(page, box))  # type: ignore[arg-type]
-
-
-def _read_lines(textpage: pdfium.PdfTextPage, split_gap: float = 10.0) -> list[Line]:
-    """Lines from pdfium's characters in reading order, split at wide gaps, sorted top to bottom.
-
-    Characters are read one by one with ``FPDFText_GetUnicode``: slicing the page text breaks when
-    the page holds astral-plane characters (math italic), whose index counts differ.
-    """
-    handle = textpage.raw
-    n = min(pdfium_c.FPDFText_CountChars(handle), MAX_CHARS_PER_PAGE)
-    if n <= 0:
-        return []
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    get_unicode = pdfium_c.FPDFText_GetUnicode
-    get_box = pdfium_c.FPDFText_GetCharBox
-    lines: list[Line] = []
-    current: list[tuple[float, float, float, float, str, int]] = []
-
-    def flush() -> None:
-        if not current:
-            return
-        parts, part = [], [current[0]]
-        for c in current[1:]:
-            prev = part[-1]
-            h = max(prev[3] - prev[1], c[3] - c[1], 1)
-            if c[0] - prev[2] > max(split_gap, 1.5 * h) or prev[0] - c[2] > 2 * h:
-                parts.append(part)
-                part = [c]
-            else:
-                part.append(c)
-        parts.append(part)
-        for part in parts:
-            inked = [c for c in part if c[2] > c[0] or c[3] > c[1]]
-            text = "".join(c[4] for c in part).translate(_SOFT_HYPHENS).translate(_LIGATURES)
-            text = re.sub(r"\s+", " ", text).strip()
-            if not text or not inked:
-                continue
-            x0, y0 = min(c[0] for c in inked), min(c[1] for c in inked)
-            x1, y1 = max(c[2] for c in inked), max(c[3] for c in inked)
-            first = next((c[5] for c in part if c[5] >= 0 and c[4].strip()), -1)
-            lines.append(Line(x0, y0, x1, y1, text, round(y1 - y0, 1), _is_bold(handle, first)))
-        current.clear()
-
-    high_surrogate = None
-    for i in range(n):
-        u = get_unicode(handle, i)
-        if 0xD800 <= u <= 0xDBFF:  # a high surrogate: combine with the next unit
-            high_surrogate = u
-            continue
-        if 0xDC00 <= u <= 0xDFFF and high_surrogate is not None:
-            u = 0x10000 + ((high_surrogate - 0xD800) << 10) + (u - 0xDC00)
-        high_surrogate = None
-        ch = chr(u) if 0 < u <= 0x10FFFF else ""
-        if ch == "\n":
-            flush()
-            continue
-        if not ch or ch == "\r" or ch.isspace() or (u < 0x20 and u != 0x02):
-            if current and current[-1][4] != " ":  # a zero-width space keeps words apart
-                p = current[-1]
-                current.append((p[2], p[1], p[2], p[3], " ", -1))
-            continue
-        get_box(handle, i, left, right, bottom, top)
-        current.append((left.value, bottom.value, right.value, top.value, ch, i))
-    flush()
-    for k, line in enumerate(lines):
-        line.order = k
-    lines.sort(key=lambda line: (-line.y1, line.x0))
-    return lines
-
-
-def _is_bold(handle: object, index: int) -> bool:
-    if index < 0:
-        return False
-    if pdfium_c.FPDFText_GetFontWeight(handle, index) >= 600:
-        return True
-    buf = ctypes.create_string_buffer(256)
-    flags = ctypes.c_int(0)
-    pdfium_c.FPDFText_GetFontInfo(handle, index, buf, 256, ctypes.byref(flags))
-    name = buf.value.decode("latin-1", "replace").lower()
-    return any(k in name for k in _BOLD_NAME)
 
 
 def _read_graphics(page: pdfium.PdfPage, box: Box) -> list[Graphic]:
@@ -817,11 +576,6 @@ def _near(g: Sequence[float], b: Sequence[float], margin: float) -> bool:
         and g[1] - margin <= b[3]
         and b[1] <= g[3] + margin
     )
-
-
-def _quantile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[int(fraction * (len(ordered) - 1))]
 
 
 def _covered_length(intervals: list[tuple[float, float]]) -> float:
