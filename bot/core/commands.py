@@ -167,8 +167,8 @@ class Commands:
     async def figures_for(self, card: PaperCard) -> Reply | None:
         """The figures to send after an on-demand card (None: figures are off, or a digest's
         brief card, whose figures come with its Figures button)."""
-        if self._figures is None or card.brief:
-            return None
+        if self._figures is None or card.brief or card.summary.source_note:
+            return None  # off, a digest entry, or the paper's text could not be had just now
         album = await self._figures.album(card.paper)
         return Reply((album,)) if album.figures else None
 
