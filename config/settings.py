@@ -25,6 +25,14 @@ DEFAULT_CONFIG_FILE = "paperboy.toml"
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @field_validator("token", "api_key", mode="before", check_fields=False)
+    @classmethod
+    def _blank_is_unset(cls, v: Any) -> Any:
+        """``PAPERBOY_DISCORD__TOKEN=`` (empty) means no token, not an empty one."""
+        if isinstance(v, str) and not v.strip():
+            return None
+        return v
+
 
 def _default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("paperboy", appauthor=False)) / "paperboy.db"

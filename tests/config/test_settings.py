@@ -172,3 +172,14 @@ def test_secrets_are_masked_in_repr_and_logs(monkeypatch: pytest.MonkeyPatch, ca
     assert "AAExampleSecret" not in text and "my-gemini-secret" not in text
     assert "AAAnotherToken" not in text and "AAinsideTheBotApiUrl" not in text
     assert "/getMe" in text and "***" in text
+
+
+def test_an_empty_token_or_key_means_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`PAPERBOY_DISCORD__TOKEN=` (a blank left in a service file) starts no Discord bot."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERBOY_DISCORD__TOKEN", "")
+    monkeypatch.setenv("PAPERBOY_TELEGRAM__TOKEN", "  ")
+    monkeypatch.setenv("PAPERBOY_GEMINI__API_KEY", "")
+    settings = load_settings()
+    assert settings.discord.token is None and settings.telegram.token is None
+    assert settings.gemini.api_key is None
