@@ -128,42 +128,28 @@ async def test_cli_markdown_with_gemini_credits_the_model(
 
 
 async def test_full_text_summaries_are_upgraded_from_a_passing_abstract_fallback(
-    tmp_path: Path, arxiv_server: ArxivFake, gemini: GeminiFake
+    summaries_with_fulltext: PaperSummaries, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
     """No PDF yet (404): a summary from the abstract, said so, not kept. Once the PDF is there
     the next request reads it (one more model call) and that summary is kept. A corrupt PDF is
     final: the abstract summary is kept, with the reason on the card."""
-    from config.settings import FullTextSettings
-    from papers.fulltext import FullTextSource
-
-    settings = _settings(tmp_path, arxiv_server, gemini)
-    repo = Repository.open(settings.storage.path)
-    source = ArxivSource(settings.arxiv)
-    fulltext = FullTextSource(settings.arxiv, FullTextSettings(cache_dir=tmp_path / "ft"))
-    summarizer = make_summarizer(settings)
-    summaries = PaperSummaries(repo, source, summarizer, fallback_ttl_s=0.0, fulltext=fulltext)
-    try:
-        dawn, zero = parse_arxiv_id("2410.13726v2"), parse_arxiv_id("2104.12255v1")
-        passing = await summaries.card(dawn, "en")
-        assert (passing.summary.source, passing.summary.source_note) == (
-            "abstract", "the PDF is not available")
-        pdf = Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2304.02623v1.pdf"
-        arxiv_server.add_pdf("2410.13726v2", pdf.read_bytes())
-        upgraded = await summaries.card(dawn, "en")
-        assert upgraded.summary.source == "pdf" and not upgraded.cached
-        again = await summaries.card(dawn, "en")
-        assert again.cached and again.summary.source == "pdf"
-        assert len(gemini.requests) == 2
-        arxiv_server.add_pdf("2104.12255v1", b"%PDF-1.7\n% truncated")
-        broken = await summaries.card(zero, "en")
-        assert broken.summary.source_note == "the PDF could not be read"
-        kept = await summaries.card(zero, "en")
-        assert kept.cached and len(gemini.requests) == 3
-    finally:
-        await summarizer.aclose()
-        await fulltext.aclose()
-        await source.aclose()
-        repo.close()
+    summaries = summaries_with_fulltext
+    dawn, zero = parse_arxiv_id("2410.13726v2"), parse_arxiv_id("2104.12255v1")
+    passing = await summaries.card(dawn, "en")
+    assert (passing.summary.source, passing.summary.source_note) == (
+        "abstract", "the PDF is not available")
+    pdf = Path(__file__).resolve().parents[1] / "fixtures" / "pdfs" / "2304.02623v1.pdf"
+    arxiv_server.add_pdf("2410.13726v2", pdf.read_bytes())
+    upgraded = await summaries.card(dawn, "en")
+    assert upgraded.summary.source == "pdf" and not upgraded.cached
+    again = await summaries.card(dawn, "en")
+    assert again.cached and again.summary.source == "pdf"
+    assert len(gemini.requests) == 2
+    arxiv_server.add_pdf("2104.12255v1", b"%PDF-1.7\n% truncated")
+    broken = await summaries.card(zero, "en")
+    assert broken.summary.source_note == "the PDF could not be read"
+    kept = await summaries.card(zero, "en")
+    assert kept.cached and len(gemini.requests) == 3
 
 
 async def test_cli_summarize_reads_the_pdf_and_writes_the_figures(
@@ -234,7 +220,8 @@ async def summaries_with_fulltext(
     source = ArxivSource(settings.arxiv)
     fulltext = FullTextSource(settings.arxiv, FullTextSettings(cache_dir=tmp_path / "ft"))
     summarizer = make_summarizer(settings)
-    yield PaperSummaries(repo, source, summarizer, fulltext=fulltext)
+    # fallback_ttl_s 0: an abstract summary from a passing failure is not reused at all
+    yield PaperSummaries(repo, source, summarizer, fulltext=fulltext, fallback_ttl_s=0.0)
     await summarizer.aclose()
     await fulltext.aclose()
     await source.aclose()
