@@ -103,7 +103,7 @@ class RecordingPlatform:
     async def __aexit__(self, *exc: object) -> None:
         self._closed.set()
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
         """Record the Telegram messages this reply would be."""
         self.sends += 1
         self.sent.extend((chat_id, m.html) for m in render_reply(reply))

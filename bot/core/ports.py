@@ -33,8 +33,12 @@ class Platform(Protocol):
 
     async def __aexit__(self, *exc: object) -> None: ...
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Render and deliver; raise ChatUnreachable if the chat blocked or removed the bot."""
+    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
+        """Render and deliver; raise ChatUnreachable if the chat blocked or removed the bot.
+
+        ``bulk``: a digest message, which waits behind replies to people inside the bot's
+        overall sending budget (a reply is someone waiting; a digest is not).
+        """
         ...
 
     async def wait_closed(self) -> None:

@@ -54,7 +54,7 @@ class ConsolePlatform:
             except asyncio.CancelledError:
                 pass
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
+    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
         """Print a reply (digests pushed to the console chat arrive here)."""
         self._write(render_reply(reply))
 

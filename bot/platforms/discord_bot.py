@@ -218,7 +218,8 @@ class DiscordPlatform:
     # -- sending ---------------------------------------------------------------------------------
 
     async def send(
-        self, chat_id: str, reply: Reply, *, reference: discord.Message | None = None
+        self, chat_id: str, reply: Reply, *, reference: discord.Message | None = None,
+        bulk: bool = False,
     ) -> None:
         """Deliver a reply as one or more messages; ChatUnreachable when the channel is gone."""
         client = self._client

@@ -153,7 +153,9 @@ class TelegramPlatform:
 
     # -- sending ---------------------------------------------------------------------------------
 
-    async def send(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> None:
+    async def send(
+        self, chat_id: str, reply: Reply, *, reply_to: int | None = None, bulk: bool = False
+    ) -> None:
         """Deliver a reply as one or more HTML messages; ChatUnreachable when the chat is gone."""
         target = int(chat_id)
         for message in render_reply(reply):
