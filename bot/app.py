@@ -98,6 +98,7 @@ async def open_services(
         commands = Commands(
             summaries, repo, default_language=language, limits=limits,
             groups=(chat_commands, DigestCommands(digests)), figures=figures,
+            quick_after_s=settings.summarizer.interactive_wait_s,
         )
         yield Services(
             settings, repo, source, summarizer, summaries, supply, digests, commands, figures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -25,8 +26,9 @@ from papers.errors import (
     PapersError,
 )
 from papers.ids import find_arxiv_ids, parse_arxiv_id
-from papers.models import ArxivId
+from papers.models import ArxivId, Paper
 from storage.repository import Repository
+from summarizer.lanes import interactive
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ HELP = help_text()
 
 START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
 
-_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<args>.*))?$", re.S)
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<args>.*))?$", re.DOTALL)
 _LANGUAGE = re.compile(r"^[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
@@ -91,7 +93,11 @@ class Commands:
         limits: Limits = Limits(),
         groups: tuple[CommandGroup, ...] = (),
         figures: PaperFigures | None = None,
+        quick_after_s: float = 4.0,
     ) -> None:
+        self._quick_after_s = quick_after_s
+        # Model summaries still being written for a provisional card someone already got.
+        self._upgrades: dict[tuple[str, str], asyncio.Task[PaperCard]] = {}
         self._figures = figures if figures is not None and figures.enabled else None
         self._summaries = summaries
         self._repo = repo
@@ -271,8 +277,8 @@ class Commands:
                     f"{describe_wait(wait)}. Papers someone already asked for are always available.",
                     Tone.WARNING,
                 )
-            card = await self._summaries.card(ref, language)
-            if card.summary.backend == self._summaries.backend:
+            card = await self._model_card(ref, paper, language)
+            if card.provisional or card.summary.backend == self._summaries.backend:
                 self._quota.spend(incoming)  # a fallback (the model failed) costs nothing
             return card
         except PaperNotFound:
@@ -286,6 +292,49 @@ class Commands:
         except PapersError:
             log.exception("could not fetch %s", ref)
             return Notice(f"I could not fetch {ref} from arXiv. Please try again later.", Tone.ERROR)
+
+
+    async def _model_card(self, ref: ArxivId, paper: Paper, language: str) -> PaperCard:
+        """The model's card when it comes within ``quick_after_s`` (at once when the model's
+        queue is known to be longer); else a provisional extractive card now, and the model's
+        card later through ``upgrade``. Someone in a chat never stares at nothing."""
+        with interactive():  # the task copies this context: its model request goes first
+            task = asyncio.ensure_future(self._summaries.card(ref, language))
+        if self._summaries.backend == "extractive":
+            return await task
+        wait = 0.0 if self._summaries.model_wait_s() > self._quick_after_s else self._quick_after_s
+        await asyncio.wait({task}, timeout=wait)
+        if task.done():
+            return task.result()
+        quick = await self._summaries.quick_card(paper, language)
+        key = (paper.versioned_id, quick.summary.language)
+        self._upgrades[key] = task
+        task.add_done_callback(lambda done: self._upgrade_finished(key, done))
+        log.info("%s: provisional card sent; the model's follows", paper.versioned_id)
+        return quick
+
+    def _upgrade_finished(self, key: tuple[str, str], task: asyncio.Task[PaperCard]) -> None:
+        if self._upgrades.get(key) is task:
+            del self._upgrades[key]
+        if not task.cancelled():
+            task.exception()  # retrieved here; ``upgrade`` reports it to whoever waits
+
+    async def upgrade(self, card: PaperCard) -> PaperCard:
+        """The card that replaces a provisional one in place: the model's card, or the same
+        card no longer marked provisional when the model or arXiv failed meanwhile."""
+        key = (card.paper.versioned_id, card.summary.language)
+        task = self._upgrades.get(key)
+        try:
+            if task is not None:
+                better = await asyncio.shield(task)
+            else:  # finished already: the cache has it (or a fallback)
+                with interactive():
+                    better = await self._summaries.card(parse_arxiv_id(card.paper.versioned_id),
+                                                        card.summary.language)
+        except PapersError as exc:
+            log.warning("%s: the model's card could not be made (%s)", card.paper.versioned_id, exc)
+            return replace(card, provisional=False)
+        return replace(better, brief=card.brief, full=card.full, cached=False)
 
 
 def _looks_like_id(text: str) -> bool:

@@ -95,6 +95,9 @@ class PaperCard:
     full: bool = False
     # Further actions the bot offers under this card (ActionKind.FIGURES when figures are on).
     actions: tuple[Action, ...] = ()
+    # A quick (extractive) stand-in sent because the model's summary was not ready within a few
+    # seconds: the adapter edits it in place once ``Commands.upgrade`` returns the real card.
+    provisional: bool = False
 
     @property
     def expand(self) -> Action:

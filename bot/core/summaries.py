@@ -8,7 +8,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 
 from bot.core.messages import Action, ActionKind, PaperCard
 from papers.code_links import find_code_url
@@ -18,6 +18,7 @@ from papers.sections import estimate_tokens
 from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
+from summarizer.extractive import ExtractiveSummarizer
 from summarizer.prompts import PROMPT_VERSION, system_prompt, user_prompt
 from summarizer.schema import Summary
 
@@ -29,6 +30,10 @@ FALLBACK_TTL_S = 30 * 60  # how long a fallback card is reused before the model 
 SOURCES = ("html", "pdf", "abstract")
 _FALLBACKS_KEPT = 2048  # fallback cards kept while the model fails (bounded memory)
 MIN_EXCERPT_TOKENS = 500  # a budget set too low still sends some of the body
+# Finished cards shared by every chat that gets the paper in that language (a digest to 10,000
+# chats decodes each summary once, not once per chat), and versioned papers' metadata.
+_CARDS_KEPT = 2048
+_PAPERS_KEPT = 4096
 
 
 class PaperSummaries:
@@ -61,6 +66,9 @@ class PaperSummaries:
         self._source = source
         self._summarizer = summarizer
         self._metadata_ttl = metadata_ttl
+        self._quick: Summarizer = ExtractiveSummarizer()
+        self._cards: LRUCache[tuple[str, str], PaperCard] = LRUCache(maxsize=_CARDS_KEPT)
+        self._papers: LRUCache[str, Paper] = LRUCache(maxsize=_PAPERS_KEPT)
         self._in_flight: dict[tuple[str, str], asyncio.Future[PaperCard]] = {}
         # Fallback (extractive) cards are not stored, so the model gets another chance later;
         # but while it is down, every chat asking for the paper must not call it again.
@@ -72,12 +80,29 @@ class PaperSummaries:
         """The configured summarizer's name ("gemini", "extractive", …)."""
         return self._summarizer.name
 
+    def model_wait_s(self) -> float:
+        """How long a new interactive request would wait for the model right now (0: at once)."""
+        estimate = getattr(self._summarizer, "estimated_wait_s", None)
+        return float(estimate()) if estimate is not None else 0.0
+
+    async def quick_card(self, paper: Paper, language: str) -> PaperCard:
+        """An extractive card from the abstract, marked provisional: what someone sees at once
+        while the model's summary is still on its way (it is never stored)."""
+        summary = await self._quick.summarize(paper, paper.abstract, language)
+        summary = summary.model_copy(update={"source": "abstract", "source_note": None})
+        return replace(self._card(paper, summary, cached=False), provisional=True)
+
     async def paper(self, ref: ArxivId) -> Paper:
         """Metadata for ``ref``: stored when fresh enough (a versioned id never changes)."""
+        if ref.version is not None and (known := self._papers.get(str(ref))) is not None:
+            return known
         stored = self._repo.get_paper(ref.base, ref.version)
         if stored is not None:
             paper, fetched_at = stored
-            if ref.version is not None or datetime.now(UTC) - fetched_at < self._metadata_ttl:
+            if ref.version is not None:
+                self._papers[str(ref)] = paper
+                return paper
+            if datetime.now(UTC) - fetched_at < self._metadata_ttl:
                 return paper
         paper = await self._source.get(ref)
         if stored is not None and paper.license is None and stored[0].license is not None:
@@ -88,13 +113,17 @@ class PaperSummaries:
     def cached_card(self, paper: Paper, language: str) -> PaperCard | None:
         """The stored summary of this paper version in this language, if any (or a recent
         fallback, while the model is failing)."""
+        shared = self._cards.get((paper.versioned_id, language))
+        if shared is not None:
+            return shared
         for source in SOURCES:
             summary = self._repo.get_summary(
                 paper.arxiv_id, paper.version, language, self._summarizer.name,
                 _cache_key(source),
             )
             if summary is not None:
-                return self._card(paper, summary, cached=True)
+                card = self._cards[(paper.versioned_id, language)] = self._card(paper, summary, cached=True)
+                return card
         fallback = self._fallbacks.get((paper.versioned_id, language))
         if fallback is not None and fallback[0] > time.monotonic():
             return self._card(paper, fallback[1].summary, cached=True)
@@ -132,6 +161,7 @@ class PaperSummaries:
             if code is not None:
                 paper = replace(paper, code_url=code)
                 self._repo.save_paper(paper)
+                self._papers[paper.versioned_id] = paper
         summary = await self._summarizer.summarize(
             paper,
             await asyncio.to_thread(  # a long page takes a moment: not in the event loop
@@ -146,6 +176,7 @@ class PaperSummaries:
         })
         if summary.backend == self._summarizer.name and text.final:
             self._repo.save_summary(paper, summary, _cache_key(text.source))
+            self._cards[(paper.versioned_id, language)] = self._card(paper, summary, cached=True)
         else:  # a fallback, or arXiv could not give the full text now: retried after a while
             if summary.backend != self._summarizer.name:
                 log.warning("%s: %s fell back to %s", paper.versioned_id, self._summarizer.name,

@@ -96,6 +96,9 @@ class ConsolePlatform:
             reply = Reply.notice("Something went wrong on our side; it has been logged.", Tone.ERROR)
         if reply is not None:
             self._write(render_reply(reply))
+            for card in reply.cards:
+                if card.provisional:  # one person at a terminal: wait here for the real one
+                    self._write(render_reply(Reply((await self._commands.upgrade(card),))))
 
     def _prompt(self) -> None:
         if self._interactive:

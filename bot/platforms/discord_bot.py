@@ -18,17 +18,16 @@ from typing import Any, Self
 
 import discord
 import yarl
-from aiolimiter import AsyncLimiter
 from cachetools import TTLCache
 from discord import app_commands
 
 from bot.core.commands import Commands
 from bot.core.lifecycle import ChatLifecycle
-from bot.core.messages import Action, ChatRef, Incoming, Notice, Reply, Tone
+from bot.core.messages import Action, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
 from bot.core.ports import ChatUnreachable
 from bot.core.registry import find
 from bot.platforms.discord_commands import command_text, slash_commands
-from bot.platforms.pacing import ChatPacer
+from bot.platforms.pacing import ChatPacer, SendSlots
 from bot.render.discord_embed import DiscordMessage, render_reply
 from bot.render.split import PLAIN, split_blocks
 from config.settings import ConfigError, DiscordSettings
@@ -100,8 +99,9 @@ class DiscordPlatform:
         self._lifecycle = lifecycle
         self._client: _Client | None = None
         self._connection: asyncio.Task[None] | None = None
-        limiter = AsyncLimiter(settings.requests_per_second, 1)
-        self._pacer = ChatPacer(settings.per_channel_interval_s, lambda: limiter)
+        # The bot-wide request budget, spread evenly; replies go before digest (bulk) messages.
+        slots = SendSlots(settings.requests_per_second)
+        self._pacer = ChatPacer(settings.per_channel_interval_s, lambda bulk: slots.slot(bulk=bulk))
         # Events seen lately: a resumed gateway may replay some; none is answered twice.
         self._seen: TTLCache[int, bool] = TTLCache(maxsize=10_000, ttl=3600)
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -221,45 +221,87 @@ class DiscordPlatform:
         self, chat_id: str, reply: Reply, *, reference: discord.Message | None = None,
         bulk: bool = False,
     ) -> None:
-        """Deliver a reply as one or more messages; ChatUnreachable when the channel is gone."""
+        """Deliver a reply as one or more messages; ChatUnreachable when the channel is gone.
+
+        ``bulk``: a digest message, sent after any reply waiting for the bot's budget."""
+        channel = self._channel(chat_id)
+        for message in render_reply(reply):
+            await self._post(channel, message, reference, bulk=bulk)
+            reference = None  # only the first message answers the user's
+
+    def _channel(self, chat_id: str) -> discord.PartialMessageable:
         client = self._client
         if client is None:
             raise ConnectionError("the Discord platform is not running")
-        channel = client.get_partial_messageable(int(chat_id))
-        for message in render_reply(reply):
-            await self._post(channel, message, reference)
-            reference = None  # only the first message answers the user's
+        return client.get_partial_messageable(int(chat_id))
+
+    async def _send_answer(self, chat_id: str, reply: Reply, reference: discord.Message) -> None:
+        """A reply to a message; a provisional card is sent on its own and edited in place
+        when the model's card arrives."""
+        if not any(card.provisional for card in reply.cards):
+            await self.send(chat_id, reply, reference=reference)
+            return
+        channel = self._channel(chat_id)
+        first: discord.Message | None = reference
+        for item in reply.items:
+            posted = [await self._post(channel, m, first) for m in render_reply(Reply((item,)))]
+            first = None
+            if isinstance(item, PaperCard) and item.provisional:
+                self._background(self._upgrade_in_place(channel, item, posted))
+
+    async def _upgrade_in_place(
+        self, channel: discord.PartialMessageable, card: PaperCard, posted: list[discord.Message | None]
+    ) -> None:
+        """Replace a provisional card's messages with the model's card."""
+        better = await self._commands.upgrade(card)
+        fresh = render_reply(Reply((better,)))
+        for index, message in enumerate(fresh):
+            old = posted[index] if index < len(posted) else None
+            try:
+                if old is None:
+                    await self._post(channel, message, None)
+                else:
+                    await self._paced(channel.id, lambda m=message, o=old: o.edit(
+                        content=m.content or None, embeds=list(m.embeds), view=_view(m),
+                        attachments=_files(m)))
+            except (discord.HTTPException, ChatUnreachable) as exc:
+                log.warning("could not update the card of %s (%s)", card.paper.versioned_id, exc)
+                return
 
     async def _post(
         self,
         channel: discord.PartialMessageable,
         message: DiscordMessage,
         reference: discord.Message | None,
-    ) -> None:
+        *,
+        bulk: bool = False,
+    ) -> discord.Message | None:
+        """Post one message; returns it (None when it had to go out as plain text)."""
         ref = reference.to_reference(fail_if_not_exists=False) if reference else None
         try:
-            await self._paced(channel.id, lambda: channel.send(
+            return await self._paced(channel.id, lambda: channel.send(  # type: ignore[no-any-return]
                 content=message.content or None, embeds=list(message.embeds),
                 view=_view(message), reference=ref, files=_files(message),  # type: ignore[arg-type]
-            ))
+            ), bulk=bulk)
         except discord.HTTPException as exc:
             if ref is not None and exc.code == 50013:
                 # Replying needs Read Message History; posting without the reply may still work.
-                await self._post(channel, message, None)
-                return
+                return await self._post(channel, message, None, bulk=bulk)
             if exc.code in _GONE or exc.status == 404:
                 raise self._unreachable(channel.id, _reason(exc)) from None
             if exc.status == 400:  # our renderer is meant to prevent this; never lose the text
                 log.error("Discord rejected our message (%s); resending it as plain text", exc)
                 for chunk in _plain(message):
-                    await self._paced(channel.id, lambda c=chunk: channel.send(content=c))
-                return
+                    await self._paced(channel.id, lambda c=chunk: channel.send(content=c), bulk=bulk)
+                return None
             raise
 
-    async def _paced(self, channel_id: int, post: Callable[[], Awaitable[Any]]) -> Any:
+    async def _paced(
+        self, channel_id: int, post: Callable[[], Awaitable[Any]], *, bulk: bool = False
+    ) -> Any:
         """At most one message per ``per_channel_interval_s`` in a channel, within the bot-wide
         request budget, so discord.py rarely has to wait out a 429."""
-        return await self._pacer.run(channel_id, post)
+        return await self._pacer.run(channel_id, post, bulk=bulk)
 
     def _unreachable(self, channel_id: int, reason: str) -> ChatUnreachable:
         self._lifecycle.unreachable(ChatRef(PLATFORM, str(channel_id)), reason)
@@ -313,7 +355,7 @@ class DiscordPlatform:
             typing.cancel()
         if reply is not None and reply.items:
             try:
-                await self.send(str(message.channel.id), reply, reference=message)
+                await self._send_answer(str(message.channel.id), reply, message)
             except ChatUnreachable:
                 return
             self._background(self._figures_to_channel(str(message.channel.id), reply))
@@ -327,6 +369,8 @@ class DiscordPlatform:
     async def _figures_to_channel(self, chat_id: str, reply: Reply) -> None:
         """After on-demand cards, their figures, when ready (the card never waits for them)."""
         for card in reply.cards:
+            if card.provisional:
+                continue  # its figures come with the model's card
             try:
                 figures = await self._commands.figures_for(card)
                 if figures is not None:
@@ -469,6 +513,9 @@ class DiscordPlatform:
         try:
             await self._deliver(interaction, messages, deferred=deferred, ephemeral=ephemeral,
                                 deferred_publicly=deferred and not private)
+            provisional = [card for card in reply.cards if card.provisional]
+            if provisional and len(reply.items) == 1:
+                self._background(self._upgrade_answer(interaction, provisional[0]))
             if not ephemeral and reply.cards:
                 self._background(self._figures_as_followup(interaction, reply))
         except discord.NotFound as exc:  # 10062: the interaction expired (a slow start-up?)
@@ -476,6 +523,22 @@ class DiscordPlatform:
             if not ephemeral and interaction.channel_id is not None:
                 with contextlib.suppress(ChatUnreachable, discord.HTTPException):
                     await self.send(str(interaction.channel_id), reply)
+
+    async def _upgrade_answer(self, interaction: discord.Interaction, card: PaperCard) -> None:
+        """Replace a provisional card answering a slash command with the model's card (the
+        interaction's token stays valid for 15 minutes)."""
+        better = await self._commands.upgrade(card)
+        first, *rest = render_reply(Reply((better,)))
+        try:
+            await interaction.edit_original_response(
+                content=first.content or None, embeds=list(first.embeds), view=_view(first),
+                attachments=_files(first))
+            for message in rest:
+                await interaction.followup.send(
+                    content=message.content or discord.utils.MISSING, embeds=list(message.embeds),
+                    view=_view(message) or discord.utils.MISSING, wait=True, files=_files(message))
+        except discord.HTTPException as exc:
+            log.warning("could not update the card of %s (%s)", card.paper.versioned_id, exc)
 
     async def _deliver(
         self,

@@ -1,39 +1,110 @@
-"""Per-chat pacing shared by the adapters: chat networks ask for about one message a second in
-one chat (Telegram's guidance; Discord's 5 per 5 s per channel), one send at a time per chat."""
+"""Pacing shared by the adapters.
+
+Chat networks ask for about one message a second in one chat (Telegram's guidance; Discord's 5
+per 5 s per channel) and cap the whole bot (Telegram: about 30 messages a second). ``ChatPacer``
+spaces the sends to each chat; ``SendSlots`` spaces the bot's sends evenly under its overall
+budget and gives the next slot to a reply (someone is waiting) before any digest message.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, nullcontext
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TypeVar
 
+from cachetools import TTLCache
+
 _T = TypeVar("_T")
+# Chats that sent within the last interval are all that pacing needs to remember; this many
+# is far above what any bot sends in one interval (Telegram: 30 a second).
+_RECENT_CHATS = 100_000
+
+
+class SendSlots:
+    """At most one send starts every ``1 / per_second`` seconds, evenly (no bursts: bursts at
+    exactly Telegram's limit drew 429s, bench/fanout.py); waiting replies go before waiting
+    bulk (digest) sends, first come first served within each kind."""
+
+    def __init__(self, per_second: float) -> None:
+        self._interval = 1.0 / per_second
+        self._next_free = 0.0  # monotonic time of the next free slot
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    @asynccontextmanager
+    async def slot(self, *, bulk: bool = False) -> AsyncIterator[None]:
+        """Wait for this send's turn (the send itself runs inside the block)."""
+        loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        if not self._waiting and self._next_free <= now:
+            self._next_free = now + self._interval
+        else:
+            turn: asyncio.Future[None] = loop.create_future()
+            heapq.heappush(self._waiting, (1 if bulk else 0, next(self._order), turn))
+            self._arm(loop)
+            await turn  # a cancelled waiter is skipped when its turn comes
+        yield
+
+    @property
+    def waiting(self) -> int:
+        """Sends waiting for a slot (replies and bulk)."""
+        return sum(1 for *_, turn in self._waiting if not turn.done())
+
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._timer is None:
+            delay = max(0.0, self._next_free - time.monotonic())
+            self._timer = loop.call_later(delay, self._release, loop)
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._timer = None
+        while self._waiting:
+            *_, turn = heapq.heappop(self._waiting)
+            if not turn.done():
+                turn.set_result(None)
+                self._next_free = time.monotonic() + self._interval
+                break
+        if self._waiting:
+            self._arm(loop)
 
 
 class ChatPacer:
-    """Spaces the sends to each chat ``interval_s`` apart; ``overall`` (an aiolimiter, say) is
-    entered around every send for a bot-wide budget."""
+    """Spaces the sends to each chat ``interval_s`` apart, one at a time; ``overall`` (entered
+    around every send with its ``bulk`` flag) is the bot-wide budget."""
 
     def __init__(
         self,
         interval_s: float,
-        overall: Callable[[], AbstractAsyncContextManager[object]] | None = None,
+        overall: Callable[[bool], AbstractAsyncContextManager[object]] | None = None,
     ) -> None:
         self._interval_s = interval_s
-        self._overall = overall or nullcontext
-        self._last_send: dict[int, float] = {}
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._overall = overall or (lambda bulk: nullcontext())
+        # Bounded: a chat's last send matters only for one interval; a lock only while a send
+        # holds or awaits it (weak values: an idle chat costs nothing).
+        self._last_send: TTLCache[int, float] = TTLCache(_RECENT_CHATS, ttl=max(interval_s, 0.001))
+        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    async def run(self, chat_id: int, post: Callable[[], Awaitable[_T]]) -> _T:
+    async def run(self, chat_id: int, post: Callable[[], Awaitable[_T]], *, bulk: bool = False) -> _T:
         """``post()`` once this chat's previous send is ``interval_s`` old."""
-        async with self._locks.setdefault(chat_id, asyncio.Lock()):
+        lock = self._locks.get(chat_id)
+        if lock is None:
+            lock = self._locks[chat_id] = asyncio.Lock()
+        async with lock:
             delay = self._last_send.get(chat_id, 0.0) + self._interval_s - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            async with self._overall():
+            async with self._overall(bulk):
                 try:
                     return await post()
                 finally:
                     self._last_send[chat_id] = time.monotonic()
+
+    @property
+    def chats_tracked(self) -> int:
+        """Per-chat entries held now (a figure for tests and benchmarks: stays small)."""
+        return len(self._last_send) + len(self._locks)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Self
 
+from cachetools import TTLCache
 from telegram import (
     BotCommand,
     InlineKeyboardButton,
@@ -45,7 +45,7 @@ from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, FigureAlbum, Incoming, PaperCard, Reply, Tone
 from bot.core.ports import ChatUnreachable
 from bot.core.registry import COMMANDS
-from bot.platforms.pacing import ChatPacer
+from bot.platforms.pacing import ChatPacer, SendSlots
 from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
 from config.settings import ConfigError, TelegramSettings
 
@@ -54,6 +54,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 MENU = [(spec.name, spec.description) for spec in COMMANDS]
 _ADMIN_TTL_S = 300.0
+_ADMINS_KEPT = 20_000
+# Telegram's budget for one bot: about 30 messages a second, spread evenly.
+OVERALL_PER_S = 30.0
+# Updates PTB hands over at once; each is handed on to a task of its own at once, so this only
+# bounds how fast updates are taken in.
+_CONCURRENT_UPDATES = 64
 _TYPING_AFTER_S = 0.5
 _TYPING_EVERY_S = 4.5
 # 403 descriptions and 400s that mean "this chat is gone for us" (Telegram's own wording).
@@ -79,9 +85,12 @@ class TelegramPlatform:
         self._app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._bot_username = ""
         self._bot_id = 0
-        self._admins: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._pacer = ChatPacer(settings.per_chat_interval_s)
-        self._background: set[asyncio.Task[None]] = set()  # figures following cards
+        self._admins: TTLCache[tuple[int, int], bool] = TTLCache(_ADMINS_KEPT, ttl=_ADMIN_TTL_S)
+        # Replies to people take the next free slot of the bot's budget before digest messages.
+        self._slots = SendSlots(OVERALL_PER_S)
+        self._pacer = ChatPacer(settings.per_chat_interval_s, lambda bulk: self._slots.slot(bulk=bulk))
+        # Answers being worked on, figures following cards, cards being upgraded in place.
+        self._background: set[asyncio.Task[None]] = set()
         self._never = asyncio.Event()
 
     # -- lifecycle (PTB's manual mode: never run_polling, which owns the loop) -----------------
@@ -93,13 +102,10 @@ class TelegramPlatform:
             .token(s.token.get_secret_value())  # type: ignore[union-attr]
             .base_url(s.api_base_url)
             .base_file_url(s.api_file_url)
-            # A smooth overall limit (one message per 1/30 s) instead of PTB's default bursts of
-            # 30: bursts at exactly Telegram's limit drew a 429 in every eight messages of a
-            # large digest (bench/fanout.py). Groups keep PTB's 20 per minute.
-            .rate_limiter(AIORateLimiter(
-                overall_max_rate=1, overall_time_period=1 / 30, max_retries=s.send_retries,
-            ))
-            .concurrent_updates(8)  # one slow summary must not hold up other chats
+            # The overall limit is ours (SendSlots: smooth, replies first); PTB's limiter keeps
+            # groups at 20 per minute and retries a 429 after its retry_after.
+            .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=s.send_retries))
+            .concurrent_updates(_CONCURRENT_UPDATES)
             .build()
         )
         app.add_handler(ChatMemberHandler(self._on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -156,15 +162,57 @@ class TelegramPlatform:
     async def send(
         self, chat_id: str, reply: Reply, *, reply_to: int | None = None, bulk: bool = False
     ) -> None:
-        """Deliver a reply as one or more HTML messages; ChatUnreachable when the chat is gone."""
+        """Deliver a reply as one or more HTML messages; ChatUnreachable when the chat is gone.
+
+        ``bulk``: a digest message, sent after any reply waiting for the bot's budget."""
         target = int(chat_id)
         for message in render_reply(reply):
-            target = await self._send_one(target, message, reply_to)
+            target, _ = await self._send_one(target, message, reply_to, bulk=bulk)
         for item in reply.items:  # figures follow the text, as photos
             if isinstance(item, FigureAlbum) and item.figures:
-                await self._send_album(target, item)
+                await self._send_album(target, item, bulk=bulk)
 
-    async def _send_album(self, chat_id: int, album: FigureAlbum) -> None:
+    async def _send_answer(self, chat_id: str, reply: Reply, reply_to: int | None) -> None:
+        """A reply to someone; a provisional card is sent on its own and edited in place
+        when the model's card arrives."""
+        if not any(card.provisional for card in reply.cards):
+            await self.send(chat_id, reply, reply_to=reply_to)
+            return
+        target = int(chat_id)
+        for item in reply.items:
+            sent = []
+            for message in render_reply(Reply((item,))):
+                target, posted = await self._send_one(target, message, reply_to)
+                sent.append(posted)
+            if isinstance(item, PaperCard) and item.provisional:
+                self._spawn(self._upgrade_in_place(target, item, sent))
+
+    async def _upgrade_in_place(self, chat_id: int, card: PaperCard, sent: list[Message | None]) -> None:
+        """Replace a provisional card's messages with the model's card: edit each message,
+        send what no longer fits, delete what is left over."""
+        better = await self._commands.upgrade(card)
+        assert self._app is not None
+        bot = self._app.bot
+        fresh = render_reply(Reply((better,)))
+        for index, message in enumerate(fresh):
+            old = sent[index] if index < len(sent) else None
+            if old is None:
+                chat_id, _ = await self._send_one(chat_id, message, None)
+                continue
+            try:
+                await self._paced(chat_id, lambda m=message, o=old: bot.edit_message_text(
+                    m.html, chat_id=o.chat_id, message_id=o.message_id, parse_mode=ParseMode.HTML,
+                    reply_markup=_keyboard(m), link_preview_options=LinkPreviewOptions(is_disabled=True)))
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():
+                    log.warning("could not update the card of %s in %s (%s)",
+                                card.paper.versioned_id, chat_id, exc)
+        for old in sent[len(fresh):]:
+            if old is not None:
+                with contextlib.suppress(TelegramError):
+                    await self._paced(chat_id, lambda o=old: bot.delete_message(o.chat_id, o.message_id))
+
+    async def _send_album(self, chat_id: int, album: FigureAlbum, *, bulk: bool = False) -> None:
         """A paper's figures as one photo or an album (≤ 10), each with its caption; a photo
         Telegram refuses (dimensions, processing) costs only the photos, never the chat."""
         assert self._app is not None
@@ -181,24 +229,28 @@ class TelegramPlatform:
                 figure = album.figures[0]
                 await self._paced(chat_id, lambda: bot.send_photo(
                     chat_id, figure.data, caption=_caption(captions[0]),
-                    filename=figure.filename))
+                    filename=figure.filename), bulk=bulk)
             else:
-                await self._paced(chat_id, lambda: bot.send_media_group(chat_id, media))  # type: ignore[arg-type,return-value]
+                await self._paced(chat_id, lambda: bot.send_media_group(chat_id, media), bulk=bulk)  # type: ignore[arg-type,return-value]
         except Forbidden as exc:
             raise self._unreachable(chat_id, str(exc)) from None
         except BadRequest as exc:
             log.warning("Telegram refused the figures of %s (%s); sending the link instead",
                         album.paper.versioned_id, exc)
             link = album.link or album.paper.abs_url
-            await self._send_one(chat_id, TelegramMessage(f"Figures: {link}"), None)
+            await self._send_one(chat_id, TelegramMessage(f"Figures: {link}"), None, bulk=bulk)
 
-    async def _send_one(self, chat_id: int, message: TelegramMessage, reply_to: int | None) -> int:
-        """Send with pacing and retries; returns the chat id used (it changes on migration)."""
+    async def _send_one(
+        self, chat_id: int, message: TelegramMessage, reply_to: int | None, *, bulk: bool = False
+    ) -> tuple[int, Message | None]:
+        """Send with pacing and retries; returns the chat id used (it changes on migration)
+        and the message sent (None when it went out as plain text)."""
         attempts = self._settings.send_retries + 1
         for attempt in range(attempts):
             try:
-                await self._paced(chat_id, lambda c=chat_id, r=reply_to: self._post(c, message, r))
-                return chat_id
+                posted = await self._paced(
+                    chat_id, lambda c=chat_id, r=reply_to: self._post(c, message, r), bulk=bulk)
+                return chat_id, posted
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
                 self._migrate(chat_id, new_id)
@@ -212,8 +264,9 @@ class TelegramPlatform:
                 if "parse entities" in text or "too long" in text:
                     # Our renderer is meant to prevent this; never lose the message over it.
                     log.error("Telegram rejected our HTML (%s); resending as plain text", exc)
-                    await self._paced(chat_id, lambda c=chat_id: self._post_plain(c, message))
-                    return chat_id
+                    posted = await self._paced(
+                        chat_id, lambda c=chat_id: self._post_plain(c, message), bulk=bulk)
+                    return chat_id, posted
                 if "message to be replied not found" in text and reply_to is not None:
                     reply_to = None
                     continue
@@ -249,9 +302,29 @@ class TelegramPlatform:
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
 
-    async def _paced(self, chat_id: int, post: Callable[[], Awaitable[Message]]) -> Message:
-        """At most one message per ``per_chat_interval_s`` in a chat (Telegram's guidance)."""
-        return await self._pacer.run(chat_id, post)
+    async def _paced(
+        self, chat_id: int, post: Callable[[], Awaitable[Any]], *, bulk: bool = False
+    ) -> Any:
+        """At most one message per ``per_chat_interval_s`` in a chat (Telegram's guidance),
+        within the bot's overall budget (replies before ``bulk`` digest messages)."""
+        return await self._pacer.run(chat_id, post, bulk=bulk)
+
+    def _spawn(self, work: Coroutine[Any, Any, None], update: object = None) -> None:
+        """Run ``work`` as a tracked background task: PTB's handler returns at once, so a slow
+        answer (a new summary, /digest, figures) never holds up anyone else's."""
+        task = asyncio.create_task(self._guarded(work, update))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], update: object) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except ChatUnreachable:
+            pass
+        except Exception as exc:  # noqa: BLE001 - reported to the log and the user, like PTB's
+            await self._report(update, exc)
 
     def _unreachable(self, chat_id: int, reason: str) -> ChatUnreachable:
         self._lifecycle.unreachable(ChatRef(PLATFORM, str(chat_id)), reason)
@@ -263,6 +336,9 @@ class TelegramPlatform:
     # -- receiving -------------------------------------------------------------------------------
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        self._spawn(self._answer_message(update), update)
+
+    async def _answer_message(self, update: Update) -> None:
         message = update.effective_message
         chat = update.effective_chat
         if message is None or chat is None:
@@ -280,7 +356,8 @@ class TelegramPlatform:
             typing.cancel()
         if reply is not None and reply.items:
             try:
-                await self.send(str(chat.id), reply, reply_to=message.message_id if incoming.is_group else None)
+                await self._send_answer(
+                    str(chat.id), reply, message.message_id if incoming.is_group else None)
             except ChatUnreachable:
                 return
             self._follow_with_figures(str(chat.id), reply)
@@ -288,9 +365,8 @@ class TelegramPlatform:
     def _follow_with_figures(self, chat_id: str, reply: Reply) -> None:
         """After on-demand cards, their figures, when ready (the card never waits for them)."""
         for card in reply.cards:
-            task = asyncio.create_task(self._send_figures(chat_id, card))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            if not card.provisional:  # the upgraded card's figures come with the model's text
+                self._spawn(self._send_figures(chat_id, card))
 
     async def _send_figures(self, chat_id: str, card: PaperCard) -> None:
         try:
@@ -343,15 +419,15 @@ class TelegramPlatform:
             return False
         key = (chat.id, message.from_user.id)
         cached = self._admins.get(key)
-        if cached and time.monotonic() - cached[0] < _ADMIN_TTL_S:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             member = await message.get_bot().get_chat_member(chat.id, message.from_user.id)
             admin = member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
         except TelegramError:
             log.warning("could not check admin rights in %s", chat.id, exc_info=True)
             return False
-        self._admins[key] = (time.monotonic(), admin)
+        self._admins[key] = admin
         return admin
 
     async def _keep_typing(self, chat_id: int) -> None:
@@ -364,6 +440,9 @@ class TelegramPlatform:
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button under a reply (a compact digest's numbers): a core action, answered in chat."""
+        self._spawn(self._answer_button(update), update)
+
+    async def _answer_button(self, update: Update) -> None:
         query = update.callback_query
         if query is None:
             return
@@ -387,7 +466,7 @@ class TelegramPlatform:
         reply = await self._commands.handle(incoming)
         if reply is not None and reply.items:
             with contextlib.suppress(ChatUnreachable):
-                await self.send(str(chat.id), reply, reply_to=message.message_id)
+                await self._send_answer(str(chat.id), reply, message.message_id)
 
     async def _on_member_change(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -406,8 +485,12 @@ class TelegramPlatform:
             self._migrate(message.chat.id, int(message.migrate_to_chat_id))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The one error handler: log with the traceback, and never leave the user in silence."""
-        log.error("error while handling a Telegram update", exc_info=context.error)
+        """PTB's error handler (errors inside PTB's own dispatch)."""
+        await self._report(update, context.error)
+
+    async def _report(self, update: object, error: BaseException | None) -> None:
+        """The one error report: log with the traceback, and never leave the user in silence."""
+        log.error("error while handling a Telegram update", exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError, ChatUnreachable):
                 await self.send(

@@ -71,6 +71,8 @@ def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
     else:
         footer = lab["by_model"].format(model=model_credit(summary.backend, summary.model))
     footer = f"{_source_line(summary, lab)} · {footer}"
+    if card.provisional:
+        footer = f"{lab['provisional']} · {footer}"
     return CardOutline(
         title=paper.title,
         title_translation=summary.title_translation or "",

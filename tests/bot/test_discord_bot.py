@@ -26,6 +26,7 @@ from config.settings import (
     GeminiSettings,
     Settings,
     StorageSettings,
+    SummarizerSettings,
     TelegramSettings,
 )
 from storage.models import ChatRef
@@ -191,6 +192,28 @@ async def test_slow_model_leaves_nothing_thinking(
     assert card.embeds[0]["footer"]["text"].endswith(
         "Summarized by Gemini (gemini-2.5-flash). Check the paper before relying on it.")
     assert dc.pending_thinking() == []
+
+
+async def test_a_slow_model_gets_a_quick_card_edited_in_place(
+    tmp_path: Path, dc: DiscordFake, arxiv_server: ArxivFake
+) -> None:
+    """Past ``summarizer.interactive_wait_s`` the reader sees a quick card, marked as such;
+    the same answer then becomes the model's card."""
+    async with GeminiFake() as gemini:
+        gemini.script(slow(1.5, then=good()))
+        settings = with_gemini(make_settings(tmp_path, dc, arxiv_server), gemini)
+        settings = settings.model_copy(
+            update={"summarizer": SummarizerSettings(interactive_wait_s=0.2)})
+        async with running(settings, dc):
+            iid = dc.slash("summarize", {"link": "2410.13726"}, channel_id=PAPERS, user_id=READER)
+            quick = await dc.wait_for_response(iid, timeout=10)
+            assert "⏳ A quick summary" in quick.embeds[0]["footer"]["text"]
+            await dc.wait_for_requests("PATCH", "/webhooks/*", n=2, timeout=10)
+            card = dc.message(quick.id)
+    assert card.embeds[0]["title"].startswith("DAWN")
+    footer = card.embeds[0]["footer"]["text"]
+    assert "⏳" not in footer and footer.endswith("Check the paper before relying on it.")
+    assert "Gemini" in footer and dc.pending_thinking() == []
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from config.settings import (
     ChatSettings,
     GeminiSettings,
     Settings,
+    SummarizerSettings,
     StorageSettings,
     TelegramSettings,
 )
@@ -462,3 +463,40 @@ async def test_fallback_summaries_do_not_use_up_the_quota(
     first, second = (m.visible for m in tg.sent_to(USER))
     assert first.startswith("DAWN") and second.startswith("0\n")
     assert "extractive" in second
+
+
+async def test_a_slow_model_gets_a_quick_card_edited_in_place(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """The model takes longer than ``summarizer.interactive_wait_s``: the reader gets a quick
+    card at once, marked as such, and that same message becomes the model's card."""
+    async with GeminiFake() as gemini:
+        gemini.script(slow(1.5, then=good()))
+        settings = with_gemini(make_settings(tmp_path, tg, arxiv_server), gemini)
+        settings = settings.model_copy(
+            update={"summarizer": SummarizerSettings(interactive_wait_s=0.2)})
+        async with running(settings, tg):
+            tg.user_message(USER, "/summarize 2410.13726")
+            (quick,) = await tg.wait_for_messages(1, chat_id=USER)
+            assert "⏳ A quick summary" in quick.visible and "Extractive summary" in quick.visible
+            await tg.wait_for_requests("editMessageText", 1, timeout=10)
+    (card,) = tg.sent_to(USER)
+    assert card.message_id == quick.message_id and card.edits == 1
+    assert card.visible.startswith("DAWN") and "⏳" not in card.visible
+    assert "Gemini" in card.visible and "extractive" not in card.visible
+
+
+async def test_help_is_answered_while_a_summary_is_being_written(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """Ten people wait for new summaries; /help from someone else is not queued behind them."""
+    async with GeminiFake() as gemini:
+        gemini.default = slow(3, then=good())
+        async with running(with_gemini(make_settings(tmp_path, tg, arxiv_server), gemini), tg):
+            for n in range(10):
+                tg.user_message(USER + 1 + n, "/summarize 2410.13726")
+            await tg.wait_for_requests("sendChatAction", 1)  # they are waiting for the model
+            tg.user_message(USER, "/help")
+            (answer,) = await tg.wait_for_messages(1, chat_id=USER, timeout=2.5)
+            assert "/subscribe <topic>" in answer.visible
+            assert not any(tg.sent_to(USER + 1 + n) for n in range(10))  # still being written
