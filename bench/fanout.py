@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.goals import Goal
 from bench.harness import (
     DUE,
     MAILING,
@@ -259,6 +260,33 @@ def _misordered(args: argparse.Namespace, tg: TelegramFake, chat_ids: list[int])
 
 async def main_async(args: argparse.Namespace) -> None:
     """Start the fakes, run the fan-out, print the figures."""
+    rows, tally = await measure(args)
+    print_table(f"fan-out: {machine()}", rows)
+    print_table("warnings logged during the run", tally.rows())
+
+
+def goals(quick: bool = False) -> list[Goal]:
+    """P1: one digest to 2,000 chats (quick: 300) within 1.05x the sending floor, nothing lost,
+    nothing repeated, no 429."""
+    args = parse_args(["--chats", "300" if quick else "2000"])
+    hard_timeout(args.timeout + 120)
+    rows = dict(asyncio.run(measure(args))[0])
+    ratio = float(str(rows["wall time / limit"]).rstrip("x"))
+    what = f"{args.chats} chats x {rows['messages per chat']}"
+    return [
+        Goal("P1", f"fan-out wall time / floor ({what})", f"{ratio:.2f}x "
+             f"({float(rows['wall time (s)']):.1f} s)", "≤ 1.05x", ratio <= 1.05),
+        Goal("P1", "lost / duplicated messages", f"{rows['lost (expected, never delivered)']} / "
+             f"{rows['duplicated (same chat + text again)']}", "0 / 0",
+             rows["lost (expected, never delivered)"] == 0
+             and rows["duplicated (same chat + text again)"] == 0),
+        Goal("P1", "429s from the Bot API fake", str(rows["429 answered by the fake"]), "0",
+             rows["429 answered by the fake"] == 0),
+    ]
+
+
+async def measure(args: argparse.Namespace) -> tuple[list[tuple[str, object]], LogTally]:
+    """Run the fan-out against the fakes; the figures and the warnings logged."""
     tally = LogTally.install()
     with tempfile.TemporaryDirectory(prefix="paperboy-bench-") as tmp, ArxivFake(
         fixtures=False, dawn=False, pdfs=False
@@ -270,8 +298,7 @@ async def main_async(args: argparse.Namespace) -> None:
             run = await _run(args, tg, gemini, arxiv, Path(tmp) / "bench.db")
             rows = _figures(args, tg, run)
             rows += [("arXiv requests", len(arxiv.requests)), ("model calls", len(gemini.requests))]
-    print_table(f"fan-out: {machine()}", rows)
-    print_table("warnings logged during the run", tally.rows())
+    return rows, tally
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

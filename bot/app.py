@@ -23,8 +23,6 @@ from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
 from bot.platforms.console import ConsolePlatform
-from bot.platforms.discord_bot import DiscordPlatform
-from bot.platforms.telegram_bot import TelegramPlatform
 from config.settings import Settings
 from papers.feed import ArxivFeed
 from papers.fulltext import FullTextSource
@@ -119,9 +117,14 @@ def build_platforms(
     platforms: list[Platform] = []
     if not console:
         lifecycle = ChatLifecycle(services.repo)
+        # Each network's library is imported only when its token is set (they are heavy).
         if settings.telegram.token is not None:
+            from bot.platforms.telegram_bot import TelegramPlatform
+
             platforms.append(TelegramPlatform(settings.telegram, services.commands, lifecycle))
         if settings.discord.token is not None:
+            from bot.platforms.discord_bot import DiscordPlatform
+
             platforms.append(DiscordPlatform(settings.discord, services.commands, lifecycle))
     if not platforms:
         platforms.append(ConsolePlatform(services.commands, stdin=stdin, stdout=stdout))
