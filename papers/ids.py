@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from papers.errors import MalformedId, NoArxivId
 from papers.models import ArxivId
@@ -57,7 +58,7 @@ _PREFIX = rf"""
           | (?: dx\. )? doi\.org / 10\.48550 / arxiv\.
         )
       | 10\.48550 / arxiv\.                              # a bare DOI
-      | arxiv: [ \t]?                                    # arXiv:2410.13726, arXiv: 2410.13726
+      | (?: arxiv: [ \t]? )+                            # arXiv:2410.13726, arXiv: arXiv:2410.13726
     )
 """
 # One path segment, optionally a second one for old-style ids (hep-th/9901001). Query strings,
@@ -86,7 +87,7 @@ def parse_arxiv_id(text: str) -> ArxivId:
     Raises NoArxivId when nothing looks like an arXiv reference, MalformedId when something
     clearly meant as one is invalid (month 13, too few digits, ``arxiv.org/abs/abc``, ``v0``).
     """
-    stripped = text.strip()
+    stripped = _normalized(text).strip()
     match = _REFERENCE_RE.search(stripped) or _BARE_RE.search(stripped)
     if match is None:
         raise NoArxivId(text)
@@ -103,6 +104,7 @@ def find_arxiv_ids(text: str) -> list[ArxivId]:
     Bare numbers count only when they are the whole message (a bare "2410.13726" in a
     sentence is too often something else). Invalid ids inside links are skipped, not raised.
     """
+    text = _normalized(text)
     found: list[ArxivId] = []
     for match in _REFERENCE_RE.finditer(text):
         ref = _validate(_clean_token(match.group("token")))
@@ -114,6 +116,12 @@ def find_arxiv_ids(text: str) -> list[ArxivId]:
         if ref is not None:
             found.append(ref)
     return _dedupe(found)
+
+
+def _normalized(text: str) -> str:
+    """NFKC: full-width digits and punctuation typed with CJK input methods (２４１０．１３７２６,
+    ａｒＸｉｖ：) become the ASCII an id is made of."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _clean_token(token: str) -> str:

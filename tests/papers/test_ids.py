@@ -218,3 +218,17 @@ def test_find_and_parse_stay_fast_on_long_hostile_messages() -> None:
     with pytest.raises(MalformedId):
         parse_arxiv_id(hostile)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("arXiv: arXiv:2410.13726", "2410.13726"),  # a doubled prefix (copied from a citation)
+        ("看这篇 arXiv：２４１０．１３７２６", "2410.13726"),  # full-width, typed with a CJK input method
+        ("２４１０.１３７２６ｖ２", "2410.13726v2"),
+        ("ａｒｘｉｖ.ｏｒｇ/abs/2410.13726", "2410.13726"),
+    ],
+)
+def test_find_normalises_what_input_methods_and_citations_produce(text: str, expected: str) -> None:
+    assert [str(ref) for ref in find_arxiv_ids(text)] == [expected]
+    assert str(parse_arxiv_id(text)) == expected
