@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import open_services, run
+from bot.core.chat_settings import SettingError, resolve_language
 from bot.core.figures import PaperFigures
 from bot.core.messages import PaperCard, Reply
 from bot.core.supply import NotReady
@@ -33,7 +34,7 @@ from bot.logs import setup_logging
 from bot.render import markdown, plain
 from bot.render.digest_markdown import phrase, render_digest
 from bot.render.json_document import card_document
-from config.settings import ConfigError, Settings, check_language, load_settings
+from config.settings import ConfigError, Settings, load_settings
 from papers.announcements import ARXIV_HOLIDAYS
 from papers.errors import (
     ArxivBadRequest,
@@ -91,6 +92,12 @@ def _add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         "--max", type=_positive, default=DEFAULT_MAX_PAPERS, dest="max_papers", metavar="N",
         help=f"at most N papers, best first (default: {DEFAULT_MAX_PAPERS})",
     )
+
+
+def _language(given: str | None, settings: Settings) -> str:
+    """--lang checked by the same rule as /lang and /summarize (a code or a name we can write
+    in); the configured default otherwise."""
+    return resolve_language(given) if given else settings.summarizer.default_language
 
 
 def _positive(text: str) -> int:
@@ -154,10 +161,9 @@ async def _summarize(
     except (NoArxivId, MalformedId) as exc:
         return _fail(f"{exc}. Give an arXiv link or id such as 2410.13726.", EXIT_USAGE)
     try:
-        lang = check_language(language or settings.summarizer.default_language)
-    except ValueError:
-        return _fail(f"bad --lang '{language}': give a language code such as en, zh or pt-br",
-                     EXIT_USAGE)
+        lang = _language(language, settings)
+    except SettingError as exc:
+        return _fail(f"bad --lang: {exc}", EXIT_USAGE)
     try:
         async with open_services(settings) as services:
             card = await services.summaries.card(ref, lang)
@@ -202,10 +208,9 @@ async def _digest(
     except MailingNotOut as exc:
         return _fail(f"{exc}.", EXIT_USAGE)
     try:
-        lang = check_language(args.lang or settings.summarizer.default_language)
-    except ValueError:
-        return _fail(f"bad --lang '{args.lang}': give a language code such as en, zh or pt-br",
-                     EXIT_USAGE)
+        lang = _language(args.lang, settings)
+    except SettingError as exc:
+        return _fail(f"bad --lang: {exc}", EXIT_USAGE)
     progress = _Progress(sys.stderr)
     try:
         async with open_services(settings, clock=clock) as services:

@@ -338,7 +338,12 @@ def _numbered(subs: list[Subscription]) -> str:
 
 
 def _by_numbers(subs: list[Subscription], args: str) -> list[Subscription]:
-    numbers = [int(n) for n in re.split(r"[\s,]+", args)]
+    if not _NUMBERS.fullmatch(args.strip()):
+        raise _Refusal(
+            f"“{args.strip()[:40]}” is not a subscription number. Send /list to see the numbers, "
+            "then e.g. /crosslists 2 off."
+        )
+    numbers = [int(n) for n in re.split(r"[\s,]+", args.strip())]
     for number in numbers:
         if not 1 <= number <= len(subs):
             raise _Refusal(

@@ -37,7 +37,6 @@ HELP = help_text()
 START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<args>.*))?$", re.DOTALL)
-_LANGUAGE = re.compile(r"^[A-Za-z]{2}(?:[-_][A-Za-z0-9]{2,8})?$")
 
 
 class UsageError(Exception):
@@ -201,13 +200,13 @@ class Commands:
         ref_text, _, language = args.rpartition(" ")
         if not ref_text or _looks_like_id(language):
             ref_text, language = args, ""
-        elif _LANGUAGE.match(language):
-            language = language.lower().replace("_", "-")
-        else:  # a language by name ("Japanese", "日本語"), else part of the link text
+        else:  # a language code or name ("ja", "Japanese", "日本語"): the rule of /lang
             try:
                 language = resolve_language(language)
-            except SettingError:
-                ref_text, language = args, ""
+            except SettingError as exc:
+                if _looks_like_id(ref_text):
+                    raise UsageError(str(exc)) from None  # "/summarize 2410.13726 zz"
+                ref_text, language = args, ""  # part of the link text
         language = language or self.language_of(incoming)
         try:
             ref = parse_arxiv_id(ref_text)

@@ -580,3 +580,11 @@ async def test_unknown_command_names_are_answered(commands: ChatCommands) -> Non
     notice = await send(commands, "/nonsense")
     assert notice.tone is Tone.WARNING
     assert notice.text == "I don't know the command /nonsense."
+
+
+@pytest.mark.parametrize("args", ["foo off", "1 foo on", "2,x off", "-1 on"])
+async def test_crosslists_with_something_that_is_not_a_number(commands: ChatCommands, args: str) -> None:
+    """A word where a subscription number belongs is answered, not raised."""
+    await say(commands, "/subscribe cs.CV")
+    answer = await send(commands, f"/crosslists {args}")
+    assert answer.tone is Tone.WARNING and "is not a subscription number" in answer.text

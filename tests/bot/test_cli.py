@@ -118,3 +118,14 @@ def test_python_dash_m_bot_runs_as_a_real_process(paperboy_env: dict[str, str]) 
                          capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2
     assert bad.stderr.startswith("paperboy: ") and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("command", [["summarize", "2410.13726"], ["digest", "--topic", "cs.CV"]])
+def test_an_unknown_language_is_refused_by_the_rule_of_lang(
+    paperboy_env: dict[str, str], capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """--lang klingon: one line naming the languages we write in, exit 2."""
+    assert main([*command, "--lang", "klingon"]) == 2
+    err = capsys.readouterr().err
+    assert "bad --lang: I can't write in “klingon” yet. Choose one of: en, zh" in err
+    assert len(err.strip().splitlines()) == 1

@@ -63,6 +63,14 @@ async def test_summary_language_argument(paperboy_env: dict[str, str]) -> None:
     assert "一句话总结:" in out and "要点:" in out
 
 
+async def test_summary_language_argument_is_checked_like_lang(paperboy_env: dict[str, str]) -> None:
+    """An unknown language after the id is refused with the languages we write in (not
+    silently ignored); a language by name works."""
+    out = await _chat(["/summarize 2410.13726 zz", "/summarize 2410.13726 Japanese"])
+    assert "I can't write in “zz” yet. Choose one of: en, zh, ja" in out
+    assert "一文要約:" in out  # the Japanese card
+
+
 def test_paperboy_run_without_tokens_is_a_console_chat(paperboy_env: dict[str, str]) -> None:
     """`python -m bot run` with no token set: a console chat on stdin/stdout that ends at EOF."""
     env = {**os.environ, **paperboy_env, "PYTHONPATH": str(ROOT)}
