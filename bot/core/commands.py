@@ -13,7 +13,7 @@ from bot.core.chat_settings import SettingError, resolve_language
 from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
-from bot.core.quota import SummaryQuota, describe_wait
+from bot.core.quota import Reservation, SummaryQuota, describe_wait
 from bot.core.registry import find, help_text, refusal
 from bot.core.suggestions import Suggestion, suggest
 from bot.core.summaries import PaperSummaries
@@ -269,17 +269,22 @@ class Commands:
             cached = self._summaries.cached_card(paper, language)
             if cached is not None:
                 return cached
-            wait = self._quota.wait_needed(incoming)
-            if wait is not None:
+            held = self._quota.reserve(incoming)
+            if not isinstance(held, Reservation):
                 return Notice(
                     f"You've reached the limit of new summaries for now; try {ref} again "
-                    f"{describe_wait(wait)}. Papers someone already asked for are always available.",
+                    f"{describe_wait(held)}. Papers someone already asked for are always available.",
                     Tone.WARNING,
                 )
-            card = await self._model_card(ref, paper, language)
-            if card.provisional or card.summary.backend == self._summaries.backend:
-                self._quota.spend(incoming)  # a fallback (the model failed) costs nothing
-            return card
+            spent = False
+            try:
+                card = await self._model_card(ref, paper, language)
+                # A fallback (the model failed) costs nothing; a provisional card's model
+                # summary is on its way.
+                spent = card.provisional or card.summary.backend == self._summaries.backend
+                return card
+            finally:
+                self._quota.settle(held, incoming, spent=spent)
         except PaperNotFound:
             return Notice(f"arXiv has no paper {ref}. Check the id and try again.", Tone.WARNING)
         except ArxivBadRequest as exc:

@@ -500,3 +500,21 @@ async def test_help_is_answered_while_a_summary_is_being_written(
             (answer,) = await tg.wait_for_messages(1, chat_id=USER, timeout=2.5)
             assert "/subscribe <topic>" in answer.visible
             assert not any(tg.sent_to(USER + 1 + n) for n in range(10))  # still being written
+
+
+async def test_concurrent_requests_cannot_slip_past_the_quota(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """Two new papers asked for at once with one summary left: one card, one limit notice,
+    one model call (the quota is reserved before the model is asked)."""
+    async with GeminiFake() as gemini:
+        gemini.default = slow(1.0, then=good())
+        settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
+        async with running(with_gemini(settings, gemini), tg):
+            tg.user_message(USER, "/summarize 2410.13726")
+            tg.user_message(USER, "/summarize 2104.12255")
+            await tg.wait_for_messages(2, chat_id=USER, timeout=10)
+        calls = len(gemini.requests)
+    texts = [m.visible for m in tg.sent_to(USER)]
+    assert sum("reached the limit of new summaries" in t for t in texts) == 1
+    assert calls == 1
