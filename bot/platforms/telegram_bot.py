@@ -398,9 +398,12 @@ class TelegramPlatform:
         can_manage = not is_group  # anyone manages a private chat
         if is_group and command is not None:
             can_manage = await self._is_admin(message)
+        # Anonymous admins (@GroupAnonymousBot) and people posting as a channel share one user
+        # id across Telegram: the chat they speak for is who they are (quotas, cooldowns).
+        sender = f"chat:{message.sender_chat.id}" if message.sender_chat else None
         return Incoming(
             chat=ChatRef(PLATFORM, str(chat.id)),
-            user_id=str(user.id) if user else str(chat.id),
+            user_id=sender or (str(user.id) if user else str(chat.id)),
             text=text,
             is_group=is_group,
             # In a group, a bare /command may be meant for another bot: "addressed" says it

@@ -518,3 +518,21 @@ async def test_concurrent_requests_cannot_slip_past_the_quota(
     texts = [m.visible for m in tg.sent_to(USER)]
     assert sum("reached the limit of new summaries" in t for t in texts) == 1
     assert calls == 1
+
+
+async def test_anonymous_admins_do_not_share_one_quota_across_groups(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """Every anonymous admin on Telegram is @GroupAnonymousBot: their quota is their group's,
+    so one group's use leaves another's untouched (and a channel's posts count for it)."""
+    settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
+    other = GROUP - 1
+    async with GeminiFake() as gemini, running(with_gemini(settings, gemini), tg):
+        tg.user_message(GROUP, "/summarize@paperboy_test_bot 2410.13726", sender_chat=GROUP)
+        await tg.wait_for_messages(1, chat_id=GROUP, timeout=10)
+        tg.user_message(other, "/summarize@paperboy_test_bot 2104.12255", sender_chat=other)
+        await tg.wait_for_messages(1, chat_id=other, timeout=10)
+        tg.user_message(GROUP, "/summarize@paperboy_test_bot 2104.12255", sender_chat=-1007)
+        await tg.wait_for_messages(2, chat_id=GROUP, timeout=10)
+    assert not any("reached the limit" in m.visible for m in tg.sent_to(other))
+    assert not any("reached the limit" in m.visible for m in tg.sent_to(GROUP))

@@ -305,8 +305,15 @@ class TelegramFake(BotApiMethods):
         username: str | None = None,
         first_name: str = "Ada",
         title: str | None = None,
+        sender_chat: int | None = None,
     ) -> JSON:
-        """A user writes ``text`` in a chat; entities (commands, mentions, URLs) are detected."""
+        """A user writes ``text`` in a chat; entities (commands, mentions, URLs) are detected.
+
+        ``sender_chat``: posted on behalf of a chat, as Telegram does it: the group's own id
+        for an anonymous admin (``from`` is @GroupAnonymousBot, 1087968824, shared by every
+        anonymous admin everywhere), a channel's id for a user posting as that channel
+        (``from`` is @Channel_Bot, 136817688).
+        """
         known = self._chats.get(chat_id)
         chat_type = chat_type or (known or {}).get("type") or default_chat_type(chat_id)
         if user_id is None:
@@ -316,7 +323,16 @@ class TelegramFake(BotApiMethods):
         chat = chat_json(chat_id, chat_type, title=title, user=sender)
         self._chats[chat_id] = chat
         reply_to = self._reply_target(chat_id) if reply_to_bot else None
+        if sender_chat is not None:
+            anonymous = sender_chat == chat_id
+            sender = {"id": 1087968824 if anonymous else 136817688, "is_bot": True,
+                      "first_name": "Group" if anonymous else "Channel",
+                      "username": "GroupAnonymousBot" if anonymous else "Channel_Bot"}
         message = text_message(self._new_message_id(chat_id), chat, sender, text, reply_to)
+        if sender_chat is not None:
+            message["sender_chat"] = (
+                chat if sender_chat == chat_id
+                else {"id": sender_chat, "type": "channel", "title": f"Channel {sender_chat}"})
         return self.push_update({"message": message})
 
     def callback_query(
