@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.core.chat_settings import SettingError, resolve_language
+from bot.core.cooldown import PressCooldown
 from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
@@ -110,6 +111,15 @@ class Commands:
         self._groups = groups
         self._lifecycle = ChatLifecycle(repo)
         self._listeners: list[Callable[[ChatRef], object]] = []
+        self._presses = PressCooldown()
+
+    def press_refusal(self, incoming: Incoming) -> str | None:
+        """For a button press: None when it is answered, else a short notice for the presser
+        alone (the same button again within seconds, or too many presses in the chat). Adapters
+        ask before ``handle`` and show the notice where the press happened."""
+        if incoming.action is None:
+            return None
+        return self._presses.refusal(incoming.chat, incoming.action)
 
     def on_settings_changed(self, listener: Callable[[ChatRef], object]) -> None:
         """Call ``listener(chat)`` after any command that may change a chat's subscriptions or

@@ -436,6 +436,10 @@ class DiscordPlatform:
             await interaction.response.send_message(_STALE_BUTTON, ephemeral=True)
             return
         incoming = self._incoming(interaction, action=action)
+        refused = self._commands.press_refusal(incoming)
+        if refused is not None:
+            await interaction.response.send_message(refused, ephemeral=True)
+            return
         # The card a button opens is for the person who pressed it: shown to them alone, so
         # busy channels are not flooded by expanded cards.
         await self._respond(interaction, self._commands.handle(incoming), private=True)

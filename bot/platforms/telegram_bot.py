@@ -451,9 +451,9 @@ class TelegramPlatform:
             return
         action = Action.parse(query.data or "")
         message = query.message
-        with contextlib.suppress(TelegramError):
-            await query.answer()
         if action is None or message is None:
+            with contextlib.suppress(TelegramError):
+                await query.answer()
             return
         chat = message.chat
         is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
@@ -466,6 +466,11 @@ class TelegramPlatform:
             user_name=query.from_user.username or query.from_user.first_name,
             action=action,
         )
+        refused = self._commands.press_refusal(incoming)
+        with contextlib.suppress(TelegramError):
+            await query.answer(refused)  # a toast on the button, for the presser only
+        if refused is not None:
+            return
         reply = await self._commands.handle(incoming)
         if reply is not None and reply.items:
             with contextlib.suppress(ChatUnreachable):

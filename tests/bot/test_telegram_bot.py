@@ -536,3 +536,18 @@ async def test_anonymous_admins_do_not_share_one_quota_across_groups(
         await tg.wait_for_messages(2, chat_id=GROUP, timeout=10)
     assert not any("reached the limit" in m.visible for m in tg.sent_to(other))
     assert not any("reached the limit" in m.visible for m in tg.sent_to(GROUP))
+
+
+async def test_pressing_one_button_twenty_times_answers_once(bot: Bot, tg: TelegramFake) -> None:
+    """The same button pressed again and again: one answer in the chat; every other press
+    gets a short notice on the button itself."""
+    tg.user_message(USER, "/summarize 2410.13726")
+    (card,) = await tg.wait_for_messages(1, chat_id=USER, timeout=10)
+    [figures] = [b for row in card.buttons for b in row if b.get("callback_data", "").startswith("figures:")]
+    for _ in range(20):
+        tg.callback_query(USER, card.message_id, figures["callback_data"], user_id=USER)
+    answers = await tg.wait_for_requests("answerCallbackQuery", 20, timeout=10)
+    await tg.wait_for_messages(2, chat_id=USER, timeout=10)
+    toasts = [a.form.get("text") for a in answers]
+    assert toasts.count("Already posted just above: scroll up a little.") == 19
+    assert len(tg.sent_to(USER)) == 2
