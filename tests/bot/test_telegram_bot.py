@@ -22,8 +22,8 @@ from config.settings import (
     ChatSettings,
     GeminiSettings,
     Settings,
-    SummarizerSettings,
     StorageSettings,
+    SummarizerSettings,
     TelegramSettings,
 )
 from storage.models import ChatRef
