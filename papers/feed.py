@@ -141,6 +141,12 @@ class ArxivFeed:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def archive_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The feeds digests read (``arxiv.feed_archives``), each as ``canonical_categories``."""
+        sets = (canonical_categories(entry.split("+")) for entry in self._settings.feed_archives)
+        return tuple(dict.fromkeys(sets))
+
     def url_for(self, categories: Sequence[str]) -> str:
         """The feed URL for this category set (``https://rss.arxiv.org/atom/cs.CV+cs.LG``)."""
         return self._settings.feed_url + "+".join(canonical_categories(categories))

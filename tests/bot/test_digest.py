@@ -161,10 +161,11 @@ async def test_digest_has_a_header_and_one_card_per_paper(
     ] or len(texts) == 4
 
 
-async def test_fifty_chats_one_feed_request_per_category_one_model_call_per_paper(
+async def test_fifty_chats_one_feed_request_per_archive_one_model_call_per_paper(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
-    """50 chats on overlapping topics: cost grows with topics and papers, not subscribers."""
+    """50 chats on overlapping topics: cost grows with arXiv and papers, not subscribers; the
+    cs.CV and cs.LG topics both read the one "cs" feed (issue 9)."""
     arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 4))
     arxiv_server.set_listing("cs.LG", date(2026, 11, 17), cv_papers("2611.2", 3, "cs.LG"))
     clock = Clock(TUESDAY_8AM)
@@ -174,7 +175,7 @@ async def test_fifty_chats_one_feed_request_per_category_one_model_call_per_pape
         outcomes = await asyncio.gather(*(p.run_due(r) for r in refs))
     assert {o.status for o in outcomes} == {"sent"}
     feed_paths = sorted(r.path for r in arxiv_server.feed_requests)
-    assert feed_paths == ["/atom/cs.CV", "/atom/cs.LG"]
+    assert feed_paths == ["/atom/cs"]
     assert len(gemini.requests) == 7  # one per distinct paper (all chats read English)
     assert len(_texts(tg, 602)) == 1 + 7 and len(_texts(tg, 600)) == 1 + 4
 
