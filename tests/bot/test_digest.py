@@ -180,6 +180,33 @@ async def test_fifty_chats_one_feed_request_per_archive_one_model_call_per_paper
     assert len(_texts(tg, 602)) == 1 + 7 and len(_texts(tg, 600)) == 1 + 4
 
 
+async def test_fifty_chats_with_their_own_words_cost_one_request_per_archive_set(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """50 chats, each following its own free text without a category: the announcement is read
+    once per archive set and matched locally, arXiv's API is never searched, and each chat gets
+    only the paper with its words (issue 9)."""
+    words = [f"{a}{b}" for a in ("zor", "vel", "quin", "brak", "mell") for b in "abcdefghij"]
+    papers = [
+        feed_entry(f"2611.{10001 + i}", 1, f"Learning {w} representations", [f"Author {i}"],
+                   f"We study {w} in images.", categories=("cs.CV",))
+        for i, w in enumerate(words)
+    ]  # fmt: skip
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), papers)
+    for other in ("math.AG", "quant-ph", "stat.ML"):  # every archive set announces something
+        arxiv_server.set_listing(other, date(2026, 11, 17), [feed_entry(
+            f"2611.2{len(other):04d}", 1, f"Elsewhere in {other}", ["X. Y"], "Unrelated.",
+            categories=(other,))])  # fmt: skip
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        refs = [p.chat(3000 + i, f"{w} representations") for i, w in enumerate(words)]
+        arxiv_server.clear_requests()
+        outcomes = await asyncio.gather(*(p.run_due(r) for r in refs))
+    assert [o.sent for o in outcomes] == [1] * 50
+    assert len(arxiv_server.feed_requests) == len(ArxivSettings().feed_archives) == 4
+    assert arxiv_server.query_requests == []
+    assert _texts(tg, 3007)[1].startswith(f"Learning {words[7]} representations")
+
+
 async def test_no_paper_twice_across_days_and_nothing_on_weekends(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
