@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal[
     "sent", "nothing-new", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
-    "already-sent", "failed",
+    "already-sent", "failed", "planned",
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
 SENDING_CHATS = 60
@@ -93,33 +93,48 @@ class Digests:
 
     async def run(self, ref: ChatRef, *, trigger: str, due_at: datetime | None = None) -> Outcome:
         """Plan and send the chat's digest for ``due_at`` (now for /digest); safe to call twice."""
-        lock = self._chat_locks.setdefault(ref, asyncio.Lock())
-        async with lock:
-            chat = self._repo.get_chat(ref)
-            if chat is None or not chat.active:
-                return Outcome("unreachable")
-            if chat.paused and trigger != "command":
-                return Outcome("paused")
-            now = self._clock()
-            due = due_at or now
-            last = self._repo.digests.last(ref)
-            if last is not None and last.completed_at is None:
-                # An interrupted digest (a send failed): finish it before planning anything new.
-                return await self._deliver(last, chat)
-            if trigger != "command" and last is not None and last.due_at >= due:
-                return Outcome("already-sent", record=last)
-            try:
-                planned = await self._plan(chat, now, due, trigger, last)
-            except NotReady as exc:
-                return Outcome("not-ready", detail=str(exc))
-            except PapersError as exc:
-                log.warning("digest for %s: arXiv failed: %s", ref, exc)
-                return Outcome("failed", detail=str(exc))
-            if isinstance(planned, Outcome):
-                if planned.status == "quiet" and planned.record is not None:
-                    return await self._send_quiet_note(chat, planned)
-                return planned
-            return await self._deliver(planned, chat)
+        async with self._chat_locks.setdefault(ref, asyncio.Lock()):
+            chat, step = await self._prepare(ref, trigger, due_at)
+            if isinstance(step, Outcome):
+                if chat is not None and step.status == "quiet" and step.record is not None:
+                    return await self._send_quiet_note(chat, step)
+                return step
+            assert chat is not None
+            return await self._deliver(step, chat)
+
+    async def plan(
+        self, ref: ChatRef, *, trigger: str = "schedule", due_at: datetime | None = None
+    ) -> Outcome:
+        """Plan and store the chat's digest without sending it ("planned"): the next ``run``
+        delivers a stored plan before anything else. Benchmarks time planning alone with it."""
+        async with self._chat_locks.setdefault(ref, asyncio.Lock()):
+            _, step = await self._prepare(ref, trigger, due_at)
+            return step if isinstance(step, Outcome) else Outcome("planned", record=step)
+
+    async def _prepare(
+        self, ref: ChatRef, trigger: str, due_at: datetime | None
+    ) -> tuple[Chat | None, DigestRecord | Outcome]:
+        """The plan to deliver (a new one, or one a failure interrupted), or why there is none."""
+        chat = self._repo.get_chat(ref)
+        if chat is None or not chat.active:
+            return chat, Outcome("unreachable")
+        if chat.paused and trigger != "command":
+            return chat, Outcome("paused")
+        now = self._clock()
+        due = due_at or now
+        last = self._repo.digests.last(ref)
+        if last is not None and last.completed_at is None:
+            # An interrupted digest (a send failed): finish it before planning anything new.
+            return chat, last
+        if trigger != "command" and last is not None and last.due_at >= due:
+            return chat, Outcome("already-sent", record=last)
+        try:
+            return chat, await self._plan(chat, now, due, trigger, last)
+        except NotReady as exc:
+            return chat, Outcome("not-ready", detail=str(exc))
+        except PapersError as exc:
+            log.warning("digest for %s: arXiv failed: %s", ref, exc)
+            return chat, Outcome("failed", detail=str(exc))
 
     async def _send_quiet_note(self, chat: Chat, outcome: Outcome) -> Outcome:
         platform = self.platforms.get(chat.ref.platform)
