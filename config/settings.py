@@ -60,6 +60,23 @@ class ArxivSettings(_Section):
     retries: int = Field(default=3, ge=0, le=10)
     # An unversioned paper fetched longer ago than this is looked up again (new versions appear).
     metadata_ttl_s: float = Field(default=6 * 3600, ge=0)
+    # The feeds digests read each cycle, one request per entry: archives or categories joined
+    # with "+" (arXiv lists at most 2000 papers per request, new papers first). Free text without
+    # a category reads every entry, a topic with categories only the entries holding them (a
+    # category in none is read from its own feed); an entry no topic needs is not fetched.
+    feed_archives: tuple[str, ...] = (
+        "cs",
+        "math",
+        "astro-ph+cond-mat+gr-qc+hep-ex+hep-lat+hep-ph+hep-th+math-ph+nlin+nucl-ex+nucl-th"
+        "+physics+quant-ph",
+        "econ+eess+q-bio+q-fin+stat",
+    )
+    # One arXiv request from its first byte sent to its last byte read (timeout_s bounds each
+    # read); past it the download is abandoned and the request counts as timed out.
+    request_deadline_s: float = Field(default=90.0, gt=0)
+    # Longest wait behind other arXiv requests (one connection at a time) before a request gives
+    # up with a message saying how long it waited.
+    queue_timeout_s: float = Field(default=600.0, gt=0)
 
 
 class FullTextSettings(_Section):

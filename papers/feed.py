@@ -25,12 +25,19 @@ import requests
 
 from config.settings import ArxivSettings
 from papers.announcements import ARXIV_TZ
+from papers.arxiv_http import DeadlineExceeded, fetch
 from papers.categories import ARCHIVES_WITH_SUBJECTS, canonical_category
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable
 from papers.models import Paper
 from papers.retry import RETRY_STATUSES, with_retries
-from papers.source import DEFAULT_PACER, Pacer, retry_policy, run_on_arxiv_thread
+from papers.source import (
+    DEFAULT_PACER,
+    Pacer,
+    QueueTimeout,
+    retry_policy,
+    run_on_arxiv_thread,
+)
 
 __all__ = [
     "ANNOUNCE_TYPES",
@@ -141,6 +148,12 @@ class ArxivFeed:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    @property
+    def archive_sets(self) -> tuple[tuple[str, ...], ...]:
+        """The feeds digests read (``arxiv.feed_archives``), each as ``canonical_categories``."""
+        sets = (canonical_categories(entry.split("+")) for entry in self._settings.feed_archives)
+        return tuple(dict.fromkeys(sets))
+
     def url_for(self, categories: Sequence[str]) -> str:
         """The feed URL for this category set (``https://rss.arxiv.org/atom/cs.CV+cs.LG``)."""
         return self._settings.feed_url + "+".join(canonical_categories(categories))
@@ -154,7 +167,8 @@ class ArxivFeed:
         return await with_retries(
             f"feed {'+'.join(wanted)}",
             lambda: run_on_arxiv_thread(
-                self._attempt, url, wanted, timeout=self._attempt_timeout_s
+                self._attempt, url, wanted, timeout=self._attempt_timeout_s,
+                queue_timeout=self._settings.queue_timeout_s,
             ),
             retry_policy(self._settings),
             final=(ArxivBadRequest,),
@@ -174,15 +188,21 @@ class ArxivFeed:
             )
 
     def _attempt(self, url: str, wanted: tuple[str, ...]) -> Listing:
-        """Blocking, on the arXiv thread: one paced request, then the reply read."""
-        with self._pacer.turn(self._settings.min_interval_s):
+        """Blocking, on the arXiv thread: one paced request within its deadline, then the reply
+        parsed (here, off the event loop: a whole archive's listing is megabytes)."""
+        settings = self._settings
+        with self._pacer.turn(settings.min_interval_s):
             log.debug("arXiv feed request: %s", urlsplit(url).path)
-            response = self._session.get(url, timeout=self._settings.timeout_s)
-            content = response.content
-        return _read_reply(response.status_code, response.headers, content, wanted)
+            reply = fetch(
+                self._session, url, timeout_s=settings.timeout_s,
+                deadline_s=settings.request_deadline_s,
+            )  # fmt: skip
+        return _read_reply(reply.status, reply.headers, reply.content, wanted)
 
     def _describe(self, exc: BaseException) -> str:
         """A short reason for logs and messages, without URLs."""
+        if isinstance(exc, (DeadlineExceeded, QueueTimeout)):
+            return str(exc)
         if isinstance(exc, (requests.Timeout, TimeoutError)):
             return f"no answer within {self._settings.timeout_s:g} s"
         if isinstance(exc, requests.ConnectionError):
@@ -198,6 +218,8 @@ def _is_transient(exc: BaseException) -> bool:
     """Worth another try: 5xx/429/408, timeouts, dropped connections, a garbled reply."""
     if isinstance(exc, _HTTPStatus):
         return exc.status in RETRY_STATUSES
+    if isinstance(exc, QueueTimeout):
+        return False  # waiting again behind the same queue would not help
     return isinstance(
         exc,
         (

@@ -46,6 +46,8 @@ __all__ = [
     "TopicKind",
     "matches",
     "parse_topic",
+    "required_words",
+    "text_words",
     "to_arxiv_query",
 ]
 
@@ -359,6 +361,24 @@ def _query_score(expression: Node, paper: _Paper) -> float:
         return 0.5  # undecidable here (e.g. co:): trust the arXiv search that found it
     wanted = [term for term, negated in terms(expression) if not negated]
     return max(0.5, sum(paper.score(term) for term in wanted))
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The words of ``text`` as matching sees them (lower case, plurals folded), for an index."""
+    return frozenset(_normalize(text).split())
+
+
+def required_words(topic: Topic) -> frozenset[str] | None:
+    """Words every paper that ``matches`` the topic has in its title or abstract; None when the
+    topic cannot say (a raw query, a wildcard). An index of many papers narrows by them."""
+    if topic.kind == "query":
+        return None
+    found: set[str] = set()
+    for text in _searchable(topic):
+        if text.endswith("*"):
+            return None
+        found.update(_normalize(text).split())
+    return frozenset(found)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -1,35 +1,47 @@
-"""Paper metadata from the arXiv API, politely: one thread, one request at a time, paced."""
+"""Paper metadata from the arXiv API, politely: one thread, one request at a time, paced.
+
+Requests go through our own ``requests.Session`` with a deadline (``papers.arxiv_http``) and the
+API's Atom is read here: the ``arxiv`` package's ``Client`` has no timeout and no public way to
+give it a session, and its parser is private.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal, Self, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
-import arxiv
 import requests
 
 from config.settings import ArxivSettings
+from papers.arxiv_http import DeadlineExceeded, fetch
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.models import ArxivId, Paper
 from papers.retry import RETRY_STATUSES, RetryPolicy, with_retries
 
-__all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "run_on_arxiv_thread"]
+__all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "run_on_arxiv_thread"]
 
 log = logging.getLogger(__name__)
 
 ID_LIST_CHUNK = 20  # ids per id_list look-up
 _MAX_PAGE_SIZE = 2000  # arXiv serves at most 2000 results per request
-_NS = {"atom": "http://www.w3.org/2005/Atom", "opensearch": "http://a9.com/-/spec/opensearch/1.1/"}
+_NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+    "arxiv": "http://arxiv.org/schemas/atom",
+}
 _SHORT_ID_RE = re.compile(r"(?P<base>.+?)v(?P<version>\d+)")
 
 # arXiv's terms: "limit requests to a single connection at a time" for all machines under your
@@ -40,26 +52,59 @@ _WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv")
 _T = TypeVar("_T")
 
 
+class QueueTimeout(Exception):
+    """A request waited longer than ``arxiv.queue_timeout_s`` behind other arXiv requests."""
+
+    def __init__(self, waited_s: float, ahead: int) -> None:
+        super().__init__(f"waited {waited_s:.0f} s behind {ahead} other arXiv requests")
+        self.waited_s = waited_s
+        self.ahead = ahead
+
+
+_pending = 0  # arXiv jobs submitted and not finished (reported when one waits too long)
+
+
 async def run_on_arxiv_thread(
-    fn: Callable[..., _T], *args: Any, timeout: float | None = None
+    fn: Callable[..., _T], *args: Any, timeout: float | None = None,
+    queue_timeout: float | None = None,
 ) -> _T:
     """Run blocking arXiv I/O on the process's one arXiv thread, so that every client of arXiv
     (API, feeds) keeps to a single connection at a time.
 
-    ``timeout`` bounds the work once it has started: time spent queued behind other arXiv
-    requests (many chats' topics at once) is not a failure and is not counted.
+    ``timeout`` bounds the work once it has started; ``queue_timeout`` bounds the wait behind
+    other arXiv requests (many chats' topics at once): past it the job is dropped unstarted and
+    QueueTimeout says how long it waited and behind how many.
     """
+    global _pending
     loop = asyncio.get_running_loop()
     started = asyncio.Event()
+    abandoned = threading.Event()
+    ahead = _pending
 
     def job() -> _T:
+        if abandoned.is_set():
+            raise QueueTimeout(0.0, 0)  # given up while queued: never touch the network
         loop.call_soon_threadsafe(started.set)
         return fn(*args)
 
+    def done(_: object) -> None:
+        global _pending
+        _pending -= 1
+
+    queued_at = time.monotonic()
     future = loop.run_in_executor(_WORKER, job)
+    _pending += 1
+    future.add_done_callback(done)
+    try:
+        await asyncio.wait_for(started.wait(), queue_timeout)
+    except TimeoutError:
+        abandoned.set()
+        future.cancel()
+        exc = QueueTimeout(time.monotonic() - queued_at, ahead)
+        log.warning("arXiv request dropped: %s", exc)
+        raise exc from None
     if timeout is None:
         return await future
-    await started.wait()
     return await asyncio.wait_for(future, timeout)
 
 
@@ -95,32 +140,6 @@ class _GarbledReply(Exception):
     """arXiv answered 200 with something that is not an Atom feed (e.g. an empty body)."""
 
 
-class _ArxivSession(requests.Session):
-    """The arxiv client's HTTP session: our pacing, a default timeout, and arXiv's error bodies."""
-
-    def __init__(self, settings: ArxivSettings, pacer: Pacer) -> None:
-        super().__init__()
-        self._timeout_s = settings.timeout_s
-        self._min_interval_s = settings.min_interval_s
-        self._pacer = pacer
-
-    def request(  # type: ignore[override]
-        self, method: str, url: Any, *args: Any, **kwargs: Any
-    ) -> requests.Response:
-        """Send one paced request with a timeout; raise on arXiv's error replies."""
-        kwargs.setdefault("timeout", self._timeout_s)
-        with self._pacer.turn(self._min_interval_s):
-            log.debug("arXiv request: %s", urlsplit(str(url)).query)
-            response = super().request(method, url, *args, **kwargs)
-        if response.status_code == 400:
-            root = _parse_xml(response.content)
-            detail = _error_detail(root) if root is not None else None
-            raise ArxivBadRequest(detail or "HTTP 400")
-        if response.status_code == 200:
-            _check_feed(response.content)
-        return response
-
-
 def _parse_xml(content: bytes) -> ET.Element | None:
     try:
         return ET.fromstring(content)
@@ -136,8 +155,9 @@ def _error_detail(root: ET.Element) -> str | None:
     return None
 
 
-def _check_feed(content: bytes) -> None:
-    """Raise unless ``content`` is a usable Atom feed; arXiv sends errors as 200 feeds too."""
+def _check_feed(content: bytes) -> ET.Element:
+    """The feed's root; raises unless ``content`` is a usable Atom feed (arXiv sends errors as
+    200 feeds too)."""
     root = _parse_xml(content)
     if root is None or root.tag != "{http://www.w3.org/2005/Atom}feed":
         raise _GarbledReply()
@@ -148,6 +168,7 @@ def _check_feed(content: bytes) -> None:
         total = _int_text(root, "opensearch:totalResults")
         if total > _int_text(root, "opensearch:startIndex"):
             raise _EmptyPage()
+    return root
 
 
 def _int_text(root: ET.Element, path: str) -> int:
@@ -157,21 +178,32 @@ def _int_text(root: ET.Element, path: str) -> int:
         return 0
 
 
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One API question: a search query or an id list, sorted newest or most relevant first."""
+
+    search_query: str = ""
+    id_list: tuple[str, ...] = ()
+    sort_by: Literal["submittedDate", "relevance"] = "submittedDate"
+    max_results: int = 100
+
+
+class _HTTPStatus(Exception):
+    """The API answered with an HTTP status other than 200."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
 class ArxivSource:
     """Looks papers up and searches arXiv for the bot; every failure becomes a PapersError."""
 
     def __init__(self, settings: ArxivSettings, pacer: Pacer | None = None) -> None:
         self._settings = settings
-        self._session = _ArxivSession(settings, pacer or DEFAULT_PACER)
-        # Pacing and retries are ours (process-wide, async backoff); the client only fetches.
-        self._client = arxiv.Client(page_size=100, delay_seconds=0, num_retries=0)
-        self._client._session.close()
-        self._client._session = self._session  # arxiv 4.x fetches with self._session.get(url)
-        self._client.query_url_format = (
-            settings.api_url.replace("{", "{{").replace("}", "}}") + "?{}"
-        )
-        # A generous bound on one attempt (queueing behind another request, pacing, connect and
-        # read timeouts); the requests timeout normally fires first.
+        self._pacer = pacer or DEFAULT_PACER
+        self._session = requests.Session()
+        # Pacing and retries are ours (process-wide, async backoff).
         self._policy = retry_policy(settings)
         self._attempt_timeout_s = self._policy.attempt_timeout_s
         self._closed = False
@@ -184,8 +216,8 @@ class ArxivSource:
 
     async def get(self, ref: ArxivId) -> Paper:
         """The paper ``ref`` names: that version, or the latest when ``ref.version`` is None."""
-        search = arxiv.Search(id_list=[ref.versioned], max_results=1)
-        for paper in await self._run(f"lookup of {ref}", search, page_size=1):
+        query = _Query(id_list=(ref.versioned,), max_results=1)
+        for paper in await self._run(f"lookup of {ref}", query):
             if paper.arxiv_id == ref.base and ref.version in (None, paper.version):
                 return paper
         raise PaperNotFound(str(ref))
@@ -195,9 +227,9 @@ class ArxivSource:
         wanted = list(dict.fromkeys(ref.versioned for ref in refs))
         found: dict[str, Paper] = {}
         for start in range(0, len(wanted), ID_LIST_CHUNK):
-            chunk = wanted[start : start + ID_LIST_CHUNK]
-            search = arxiv.Search(id_list=chunk, max_results=len(chunk))
-            for paper in await self._run(f"lookup of {len(chunk)} ids", search, len(chunk)):
+            chunk = tuple(wanted[start : start + ID_LIST_CHUNK])
+            query = _Query(id_list=chunk, max_results=len(chunk))
+            for paper in await self._run(f"lookup of {len(chunk)} ids", query):
                 found[paper.arxiv_id] = paper
         return found
 
@@ -213,11 +245,12 @@ class ArxivSource:
             raise ArxivBadRequest("the search query is empty")
         if max_results < 1:
             return []
-        criterion = arxiv.SortCriterion.SubmittedDate
-        if sort == "relevance":
-            criterion = arxiv.SortCriterion.Relevance
-        search = arxiv.Search(query=query, max_results=max_results, sort_by=criterion)
-        return await self._run("search", search, page_size=min(max_results, _MAX_PAGE_SIZE))
+        order: Literal["submittedDate", "relevance"] = (
+            "relevance" if sort == "relevance" else "submittedDate"
+        )
+        return await self._run(
+            "search", _Query(search_query=query, sort_by=order, max_results=max_results)
+        )
 
     async def aclose(self) -> None:
         """Release the HTTP connection pool; later calls raise ArxivUnavailable."""
@@ -230,14 +263,16 @@ class ArxivSource:
                 loop.run_in_executor(_WORKER, self._session.close), self._attempt_timeout_s
             )
 
-    async def _run(self, what: str, search: arxiv.Search, page_size: int) -> list[Paper]:
-        """Run one search on the arXiv thread, retrying transient failures with backoff."""
+    async def _run(self, what: str, query: _Query) -> list[Paper]:
+        """Run one question on the arXiv thread, retrying transient failures with backoff."""
         if self._closed:
             raise ArxivUnavailable("the arXiv source is closed")
+        pages = math.ceil(query.max_results / _MAX_PAGE_SIZE)
         return await with_retries(
             what,
             lambda: run_on_arxiv_thread(
-                self._fetch, search, page_size, timeout=self._policy.attempt_timeout_s
+                self._fetch, query, timeout=pages * self._attempt_timeout_s,
+                queue_timeout=self._settings.queue_timeout_s,
             ),
             self._policy,
             final=(ArxivBadRequest, PaperNotFound),
@@ -246,30 +281,59 @@ class ArxivSource:
             logger=log,
         )
 
-    def _fetch(self, search: arxiv.Search, page_size: int) -> list[Paper]:
-        """Blocking: runs on the arXiv thread only, so the client may be reconfigured per call."""
-        self._client.page_size = page_size
+    def _fetch(self, query: _Query) -> list[Paper]:
+        """Blocking, on the arXiv thread: the pages of one question, each a paced request."""
+        page_size = min(query.max_results, _MAX_PAGE_SIZE)
         papers: list[Paper] = []
-        try:
-            for result in self._client.results(search):
-                if (paper := _to_paper(result)) is not None:
-                    papers.append(paper)
-        except _EmptyPage:
-            # An id_list look-up can report more results than it has entries (unknown ids);
-            # the entries it did send are the answer, not a reason to retry.
-            if not (search.id_list and papers):
-                raise
-        return papers
+        while len(papers) < query.max_results:
+            args = {
+                "search_query": query.search_query, "id_list": ",".join(query.id_list),
+                "sortBy": query.sort_by, "sortOrder": "descending",
+                "start": str(len(papers)), "max_results": str(page_size),
+            }  # fmt: skip
+            try:
+                page, total = self._page(f"{self._settings.api_url}?{urlencode(args)}")
+            except _EmptyPage:
+                # An id_list look-up can report more results than it has entries (unknown
+                # ids); the entries it did send are the answer, not a reason to retry.
+                if not (query.id_list and papers):
+                    raise
+                break
+            papers += page
+            if not page or len(papers) >= total:
+                break
+        return papers[: query.max_results]
+
+    def _page(self, url: str) -> tuple[list[Paper], int]:
+        """One paced request with a deadline: the page's papers and the total arXiv reports."""
+        settings = self._settings
+        with self._pacer.turn(settings.min_interval_s):
+            log.debug("arXiv request: %s", urlsplit(url).query)
+            reply = fetch(
+                self._session, url, timeout_s=settings.timeout_s,
+                deadline_s=settings.request_deadline_s,
+            )  # fmt: skip
+        if reply.status == 400:
+            root = _parse_xml(reply.content)
+            detail = _error_detail(root) if root is not None else None
+            raise ArxivBadRequest(detail or "HTTP 400")
+        if reply.status != 200:
+            raise _HTTPStatus(reply.status)
+        root = _check_feed(reply.content)
+        papers = [p for e in root.iterfind("atom:entry", _NS) if (p := _to_paper(e)) is not None]
+        return papers, _int_text(root, "opensearch:totalResults")
 
     def _describe(self, exc: BaseException) -> str:
         """A short reason for logs and messages, without URLs."""
+        if isinstance(exc, DeadlineExceeded):
+            return str(exc)
         if isinstance(exc, (requests.Timeout, TimeoutError)):
             return f"no answer within {self._settings.timeout_s:g} s"
         if isinstance(exc, requests.ConnectionError):
             return "cannot connect"
-        if isinstance(exc, arxiv.HTTPError):
-            return f"HTTP {exc.status}"
-        if isinstance(exc, (arxiv.UnexpectedEmptyPageError, _EmptyPage)):
+        if isinstance(exc, (_HTTPStatus, QueueTimeout)):
+            return str(exc)
+        if isinstance(exc, _EmptyPage):
             return "an unexpectedly empty page"
         if isinstance(exc, _GarbledReply):
             return "a reply that is not an Atom feed"
@@ -277,18 +341,21 @@ class ArxivSource:
 
 
 def retry_policy(settings: ArxivSettings) -> RetryPolicy:
-    """Retries from settings; one attempt is bounded by queueing, pacing and both timeouts."""
+    """Retries from settings; an attempt ends at its request's deadline (after pacing), and the
+    asyncio bound is only a backstop a little beyond it."""
     return RetryPolicy(
         attempts=settings.retries + 1,
         first_backoff_s=max(settings.min_interval_s, 0.1),
-        attempt_timeout_s=2 * settings.timeout_s + 2 * settings.min_interval_s + 1.0,
+        attempt_timeout_s=settings.request_deadline_s + settings.min_interval_s + 1.0,
     )
 
 
 def _is_transient(exc: BaseException) -> bool:
     """Worth another try: 5xx/429, timeouts, dropped connections, arXiv's empty-page glitch."""
-    if isinstance(exc, arxiv.HTTPError):
+    if isinstance(exc, _HTTPStatus):
         return exc.status in RETRY_STATUSES
+    if isinstance(exc, QueueTimeout):
+        return False  # waiting again behind the same queue would not help
     return isinstance(
         exc,
         (
@@ -296,7 +363,6 @@ def _is_transient(exc: BaseException) -> bool:
             requests.ConnectionError,
             requests.exceptions.ChunkedEncodingError,
             TimeoutError,
-            arxiv.UnexpectedEmptyPageError,
             _EmptyPage,
             _GarbledReply,
         ),
@@ -308,26 +374,41 @@ def _collapse(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-def _to_paper(result: arxiv.Result) -> Paper | None:
-    """Our Paper for one arXiv result, exactly as arXiv reports it (None if it has no version)."""
-    match = _SHORT_ID_RE.fullmatch(result.get_short_id().strip())
-    if match is None:
-        log.warning("arXiv entry without a version skipped: %s", result.entry_id)
+def _to_paper(entry: ET.Element) -> Paper | None:
+    """Our Paper for one API entry, exactly as arXiv reports it (None without id or version)."""
+    entry_id = entry.findtext("atom:id", "", _NS).strip()
+    match = _SHORT_ID_RE.fullmatch(entry_id.split("arxiv.org/abs/")[-1])
+    published = _stamp(entry.findtext("atom:published", "", _NS))
+    updated = _stamp(entry.findtext("atom:updated", "", _NS))
+    if match is None or published is None or updated is None:
+        log.warning("arXiv entry without a version or dates skipped: %s", entry_id[:80])
         return None
-    abstract = _collapse(result.summary)
-    comment = _collapse(result.comment) or None
+    abstract = _collapse(entry.findtext("atom:summary", "", _NS))
+    comment = _collapse(entry.findtext("arxiv:comment", "", _NS)) or None
+    names = (a.findtext("atom:name", "", _NS) for a in entry.iterfind("atom:author", _NS))
+    terms = [c.get("term") or "" for c in entry.iterfind("atom:category", _NS)]
+    primary = entry.find("arxiv:primary_category", _NS)
     return Paper(
         arxiv_id=match.group("base"),
         version=int(match.group("version")),
-        title=_collapse(result.title),
-        authors=tuple(name for a in result.authors if (name := _collapse(a.name))),
+        title=_collapse(entry.findtext("atom:title", "", _NS)),
+        authors=tuple(name for n in names if (name := _collapse(n))),
         abstract=abstract,
-        published=result.published,
-        updated=result.updated,
-        primary_category=result.primary_category,
-        categories=tuple(result.categories),
+        published=published,
+        updated=updated,
+        primary_category=(primary.get("term") or "") if primary is not None else "",
+        categories=tuple(t for t in terms if t),
         comment=comment,
-        journal_ref=_collapse(result.journal_ref) or None,
-        doi=_collapse(result.doi) or None,
+        journal_ref=_collapse(entry.findtext("arxiv:journal_ref", "", _NS)) or None,
+        doi=_collapse(entry.findtext("arxiv:doi", "", _NS)) or None,
         code_url=find_code_url(abstract, comment),
     )
+
+
+def _stamp(text: str) -> datetime | None:
+    """An Atom timestamp (``2024-10-17T17:59:04Z``) as an aware UTC datetime."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)

@@ -9,11 +9,12 @@ and one worker thread without changing callers.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -39,6 +40,7 @@ from summarizer.schema import Summary
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's limit of bound parameters
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
@@ -83,6 +85,9 @@ class Repository:
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         try:
             db.enable_wal()
+            # WAL stays consistent without an fsync per commit; a power cut may lose the last
+            # commits, never the file (https://sqlite.org/pragma.html#pragma_synchronous).
+            db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(db)
         except sqlite3.Error as exc:
             db.close()
@@ -121,6 +126,12 @@ class Repository:
     ) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Many writes in one transaction (one commit, not one per row); nests."""
+        with self._db.atomic():
+            yield
+
     @_wrapped
     def journal_mode(self) -> str:
         """The SQLite journal mode ("wal" for a file), for diagnostics and tests."""
@@ -133,6 +144,34 @@ class Repository:
         """Store (or refresh) the metadata of one paper version."""
         row = rows.paper_row(paper, fetched_at or self._clock())
         self._db.table("papers").upsert(row, pk=("arxiv_id", "version"))
+
+    @_wrapped
+    def add_papers(self, papers: Iterable[Paper], fetched_at: datetime | None = None) -> None:
+        """Store paper versions not stored yet, in one transaction (a feed's whole listing);
+        versions already stored are kept as they are (an API look-up knows more than a feed)."""
+        when = fetched_at or self._clock()
+        rows_ = [rows.paper_row(paper, when) for paper in papers]
+        if rows_:
+            with self._db.atomic():
+                self._db.table("papers").insert_all(rows_, ignore=True, batch_size=500)
+
+    @_wrapped
+    def get_papers(self, versioned_ids: Iterable[str]) -> dict[str, Paper]:
+        """Many stored paper versions at once, keyed by versioned id; unknown ones are absent."""
+        wanted: dict[tuple[str, int], str] = {}
+        for vid in versioned_ids:
+            base, version = rows.split_version(vid, None)
+            if version is not None:
+                wanted[(base, version)] = vid
+        found: dict[str, Paper] = {}
+        keys = list(wanted)
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            where = " OR ".join(["(arxiv_id = ? AND version = ?)"] * len(chunk))
+            args = [value for key in chunk for value in key]
+            for row in self._db.query(f"SELECT * FROM papers WHERE {where}", args):
+                found[wanted[(row["arxiv_id"], int(row["version"]))]] = rows.paper_from_row(row)
+        return found
 
     @_wrapped
     def get_paper(self, arxiv_id: str, version: int | None = None) -> tuple[Paper, datetime] | None:
@@ -405,6 +444,22 @@ class Repository:
             [*_key(chat), arxiv_id],
         ).fetchone()
         return row is not None
+
+    @_wrapped
+    def delivered_among(self, chat: ChatRef, arxiv_ids: Iterable[str]) -> set[str]:
+        """Which of these papers the chat already got, in one query (per 500 ids)."""
+        wanted = list(dict.fromkeys(arxiv_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            cursor = self._db.execute(
+                "SELECT arxiv_id FROM deliveries WHERE platform = ? AND chat_id = ?"
+                f" AND arxiv_id IN ({marks})",
+                [*_key(chat), *chunk],
+            )
+            found.update(str(row[0]) for row in cursor.fetchall())
+        return found
 
     # usage ----------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -18,9 +19,9 @@ from zoneinfo import ZoneInfo
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
 from bot.core.ports import ChatUnreachable, Platform
-from bot.core.ranking import rank
+from bot.core.ranking import Match, rank_matches
 from bot.core.summaries import PaperSummaries
-from bot.core.supply import Listed, NotReady, PaperSupply, cycle_key, fetchable_announcement
+from bot.core.supply import NotReady, PaperSupply, cycle_key, fetchable_announcement
 from config.settings import DigestSettings
 from papers.announcements import (
     ARXIV_HOLIDAYS,
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 Status = Literal[
     "sent", "nothing-new", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
-    "already-sent", "failed",
+    "already-sent", "failed", "planned",
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
 SENDING_CHATS = 60
@@ -84,38 +85,56 @@ class Digests:
         # Chats sending at once: with thousands due at the same minute, a reader would otherwise
         # wait minutes between the header and the first card (bench/fanout.py).
         self._sending = asyncio.Semaphore(SENDING_CHATS)
-        self._chat_locks: dict[ChatRef, asyncio.Lock] = {}
+        # One digest per chat at a time; a lock lives only while someone holds or awaits it.
+        self._chat_locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
         self.platforms: dict[str, Platform] = {}
 
     async def run(self, ref: ChatRef, *, trigger: str, due_at: datetime | None = None) -> Outcome:
         """Plan and send the chat's digest for ``due_at`` (now for /digest); safe to call twice."""
-        lock = self._chat_locks.setdefault(ref, asyncio.Lock())
-        async with lock:
-            chat = self._repo.get_chat(ref)
-            if chat is None or not chat.active:
-                return Outcome("unreachable")
-            if chat.paused and trigger != "command":
-                return Outcome("paused")
-            now = self._clock()
-            due = due_at or now
-            last = self._repo.digests.last(ref)
-            if last is not None and last.completed_at is None:
-                # An interrupted digest (a send failed): finish it before planning anything new.
-                return await self._deliver(last, chat)
-            if trigger != "command" and last is not None and last.due_at >= due:
-                return Outcome("already-sent", record=last)
-            try:
-                planned = await self._plan(chat, now, due, trigger, last)
-            except NotReady as exc:
-                return Outcome("not-ready", detail=str(exc))
-            except PapersError as exc:
-                log.warning("digest for %s: arXiv failed: %s", ref, exc)
-                return Outcome("failed", detail=str(exc))
-            if isinstance(planned, Outcome):
-                if planned.status == "quiet" and planned.record is not None:
-                    return await self._send_quiet_note(chat, planned)
-                return planned
-            return await self._deliver(planned, chat)
+        async with self._chat_locks.setdefault(ref, asyncio.Lock()):
+            chat, step = await self._prepare(ref, trigger, due_at)
+            if isinstance(step, Outcome):
+                if chat is not None and step.status == "quiet" and step.record is not None:
+                    return await self._send_quiet_note(chat, step)
+                return step
+            assert chat is not None
+            return await self._deliver(step, chat)
+
+    async def plan(
+        self, ref: ChatRef, *, trigger: str = "schedule", due_at: datetime | None = None
+    ) -> Outcome:
+        """Plan and store the chat's digest without sending it ("planned"): the next ``run``
+        delivers a stored plan before anything else. Benchmarks time planning alone with it."""
+        async with self._chat_locks.setdefault(ref, asyncio.Lock()):
+            _, step = await self._prepare(ref, trigger, due_at)
+            return step if isinstance(step, Outcome) else Outcome("planned", record=step)
+
+    async def _prepare(
+        self, ref: ChatRef, trigger: str, due_at: datetime | None
+    ) -> tuple[Chat | None, DigestRecord | Outcome]:
+        """The plan to deliver (a new one, or one a failure interrupted), or why there is none."""
+        chat = self._repo.get_chat(ref)
+        if chat is None or not chat.active:
+            return chat, Outcome("unreachable")
+        if chat.paused and trigger != "command":
+            return chat, Outcome("paused")
+        now = self._clock()
+        due = due_at or now
+        last = self._repo.digests.last(ref)
+        if last is not None and last.completed_at is None:
+            # An interrupted digest (a send failed): finish it before planning anything new.
+            return chat, last
+        if trigger != "command" and last is not None and last.due_at >= due:
+            return chat, Outcome("already-sent", record=last)
+        try:
+            return chat, await self._plan(chat, now, due, trigger, last)
+        except NotReady as exc:
+            return chat, Outcome("not-ready", detail=str(exc))
+        except PapersError as exc:
+            log.warning("digest for %s: arXiv failed: %s", ref, exc)
+            return chat, Outcome("failed", detail=str(exc))
 
     async def _send_quiet_note(self, chat: Chat, outcome: Outcome) -> Outcome:
         platform = self.platforms.get(chat.ref.platform)
@@ -123,7 +142,9 @@ class Digests:
         self._repo.digests.complete(outcome.record.id)
         if platform is not None:
             try:
-                await platform.send(chat.ref.chat_id, Reply((quiet_note(outcome.detail),)))
+                await platform.send(
+                    chat.ref.chat_id, Reply((quiet_note(outcome.detail),)), bulk=True
+                )
             except ChatUnreachable as exc:
                 self._lifecycle.unreachable(chat.ref, exc.reason)
                 return Outcome("unreachable", detail=exc.reason)
@@ -135,7 +156,7 @@ class Digests:
         if platform is None:
             return
         try:
-            await platform.send(ref.chat_id, Reply.notice(text, Tone.WARNING))
+            await platform.send(ref.chat_id, Reply.notice(text, Tone.WARNING), bulk=True)
         except ChatUnreachable as exc:
             self._lifecycle.unreachable(ref, exc.reason)
         except Exception:
@@ -162,6 +183,8 @@ class Digests:
     async def _plan(
         self, chat: Chat, now: datetime, due: datetime, trigger: str, last: DigestRecord | None
     ) -> DigestRecord | Outcome:
+        # Thousands of chats plan at the same minute: let the loop serve others between them.
+        await asyncio.sleep(0)
         subscriptions = self._repo.subscriptions_for(chat.ref)
         if not subscriptions:
             return Outcome("no-subscriptions")
@@ -170,21 +193,19 @@ class Digests:
         if not cycles:
             return self._nothing_new(chat, due, trigger, now)
         topics = [(s, t) for s in subscriptions if (t := _topic(s.query)) is not None]
-        candidates: list[tuple[Topic, Listed]] = []
+        found: list[Match] = []
         for previous, announcement in cycles:
             for sub, topic in topics:
-                for key in self._supply.sources_for(topic):
-                    try:
-                        listed = await self._supply.listed(key, announcement, previous)
-                    except NotReady:
-                        if announcement == current:
-                            raise
-                        listed = []
-                    candidates += [
-                        (topic, item) for item in listed
-                        if sub.cross_lists or not item.announce_type.endswith("cross")
-                    ]
-        ranked = [p for p in rank(candidates) if not self._repo.was_delivered(chat.ref, p.arxiv_id)]
+                try:
+                    matched = await self._supply.matched(topic, announcement, previous)
+                except NotReady:
+                    if announcement == current:
+                        raise
+                    continue
+                found += [m for m in matched if sub.cross_lists or not m.cross]
+        ranked = rank_matches(found)
+        delivered = self._repo.delivered_among(chat.ref, (p.arxiv_id for p in ranked))
+        ranked = [p for p in ranked if p.arxiv_id not in delivered]
         items = [paper.versioned_id for paper in ranked[: chat.max_papers]]
         return self._repo.digests.start_digest(
             chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=len(ranked),
@@ -222,12 +243,15 @@ class Digests:
         if platform is None:
             log.error("no %s platform running; digest %s waits", chat.ref.platform, record.id)
             return Outcome("failed", record=record, detail="platform not running")
-        pending = [v for v in record.items if not self._repo.was_delivered(chat.ref, _base(v))]
+        delivered = self._repo.delivered_among(chat.ref, (_base(v) for v in record.items))
+        pending = [v for v in record.items if _base(v) not in delivered]
         if not pending:
             self._repo.digests.complete(record.id)
             return Outcome("sent" if record.items else "nothing-new", record=record)
-        cards = await asyncio.gather(*(self._card(v, chat.language) for v in pending))
         async with self._sending:
+            # Cards are prepared in the chat's own sending turn: ten thousand chats waiting for
+            # a turn hold no cards in memory.
+            cards = await asyncio.gather(*(self._card(v, chat.language) for v in pending))
             return await self._send(record, chat, platform, cards)
 
     async def _send(
@@ -236,7 +260,9 @@ class Digests:
         sent = 0
         try:
             if not record.header_sent:
-                await platform.send(chat.ref.chat_id, Reply.notice(self._header(record, chat)))
+                await platform.send(
+                    chat.ref.chat_id, Reply.notice(self._header(record, chat)), bulk=True
+                )
                 self._repo.digests.header_sent(record.id)
             ready = [replace(card, brief=True) for card in cards if card is not None]
             # Compact: one list. Otherwise as many cards per send as the platform packs.
@@ -244,7 +270,7 @@ class Digests:
             for start in range(0, len(ready), size):
                 batch = ready[start : start + size]
                 items = (PaperList(tuple(batch)),) if chat.compact else tuple(batch)
-                await platform.send(chat.ref.chat_id, Reply(items))
+                await platform.send(chat.ref.chat_id, Reply(items), bulk=True)
                 for card in batch:  # recorded right after its send: a crash resumes from here
                     self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
                 sent += len(batch)

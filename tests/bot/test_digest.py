@@ -161,10 +161,11 @@ async def test_digest_has_a_header_and_one_card_per_paper(
     ] or len(texts) == 4
 
 
-async def test_fifty_chats_one_feed_request_per_category_one_model_call_per_paper(
+async def test_fifty_chats_one_feed_request_per_archive_one_model_call_per_paper(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
-    """50 chats on overlapping topics: cost grows with topics and papers, not subscribers."""
+    """50 chats on overlapping topics: cost grows with arXiv and papers, not subscribers; the
+    cs.CV and cs.LG topics both read the one "cs" feed (issue 9)."""
     arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 4))
     arxiv_server.set_listing("cs.LG", date(2026, 11, 17), cv_papers("2611.2", 3, "cs.LG"))
     clock = Clock(TUESDAY_8AM)
@@ -174,9 +175,36 @@ async def test_fifty_chats_one_feed_request_per_category_one_model_call_per_pape
         outcomes = await asyncio.gather(*(p.run_due(r) for r in refs))
     assert {o.status for o in outcomes} == {"sent"}
     feed_paths = sorted(r.path for r in arxiv_server.feed_requests)
-    assert feed_paths == ["/atom/cs.CV", "/atom/cs.LG"]
+    assert feed_paths == ["/atom/cs"]
     assert len(gemini.requests) == 7  # one per distinct paper (all chats read English)
     assert len(_texts(tg, 602)) == 1 + 7 and len(_texts(tg, 600)) == 1 + 4
+
+
+async def test_fifty_chats_with_their_own_words_cost_one_request_per_archive_set(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """50 chats, each following its own free text without a category: the announcement is read
+    once per archive set and matched locally, arXiv's API is never searched, and each chat gets
+    only the paper with its words (issue 9)."""
+    words = [f"{a}{b}" for a in ("zor", "vel", "quin", "brak", "mell") for b in "abcdefghij"]
+    papers = [
+        feed_entry(f"2611.{10001 + i}", 1, f"Learning {w} representations", [f"Author {i}"],
+                   f"We study {w} in images.", categories=("cs.CV",))
+        for i, w in enumerate(words)
+    ]  # fmt: skip
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), papers)
+    for other in ("math.AG", "quant-ph", "stat.ML"):  # every archive set announces something
+        arxiv_server.set_listing(other, date(2026, 11, 17), [feed_entry(
+            f"2611.2{len(other):04d}", 1, f"Elsewhere in {other}", ["X. Y"], "Unrelated.",
+            categories=(other,))])  # fmt: skip
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        refs = [p.chat(3000 + i, f"{w} representations") for i, w in enumerate(words)]
+        arxiv_server.clear_requests()
+        outcomes = await asyncio.gather(*(p.run_due(r) for r in refs))
+    assert [o.sent for o in outcomes] == [1] * 50
+    assert len(arxiv_server.feed_requests) == len(ArxivSettings().feed_archives) == 4
+    assert arxiv_server.query_requests == []
+    assert _texts(tg, 3007)[1].startswith(f"Learning {words[7]} representations")
 
 
 async def test_no_paper_twice_across_days_and_nothing_on_weekends(

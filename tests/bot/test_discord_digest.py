@@ -213,7 +213,7 @@ async def test_telegram_and_discord_share_one_fetch_and_one_model_call_per_paper
             outcomes = await asyncio.gather(*(p.run_due(r) for r in refs))
         telegram_texts = [m.visible for m in tg.sent_to(9001)]
     assert [o.sent for o in outcomes] == [3, 3]
-    assert [r.path for r in arxiv_server.feed_requests] == ["/atom/cs.CV"]
+    assert [r.path for r in arxiv_server.feed_requests] == ["/atom/cs"]  # the whole archive
     assert len(gemini.requests) == 3
     assert len(telegram_texts) == 1 + 3
     assert [len(m.embeds) for m in dc.visible_messages(PAPERS)] == [0, 3]

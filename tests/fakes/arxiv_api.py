@@ -133,6 +133,7 @@ class _Script:
     hang: bool = False
     empty: bool = False
     blank: bool = False
+    trickle_s: float = 0.0  # send the body 64 bytes at a time, this long apart
 
 
 class ArxivFake:
@@ -359,6 +360,11 @@ class ArxivFake:
         """Answer the next ``n`` requests normally, but only after ``delay_s`` seconds."""
         self._script(n, path, delay_s=delay_s)
 
+    def trickle_next(self, n: int = 1, *, every_s: float, path: str = "/api/query") -> None:
+        """Answer the next ``n`` requests with headers at once and the body 64 bytes every
+        ``every_s`` seconds: no single read ever times out, the whole reply takes ages."""
+        self._script(n, path, trickle_s=every_s)
+
     def hang_next(self, n: int = 1, *, path: str = "/api/query") -> None:
         """Never answer the next ``n`` requests (until ``hang_s`` passes or the fake stops)."""
         self._script(n, path, hang=True)
@@ -530,10 +536,12 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(script.status, script.body, "application/atom+xml", script.headers)
             elif url.path == "/api/query":
                 status, body = fake._answer_query(params, script)
-                self._send(status, body, "application/atom+xml; charset=utf-8")
+                self._send(status, body, "application/atom+xml; charset=utf-8",
+                           trickle_s=script.trickle_s if script else 0.0)
             elif url.path.startswith("/atom/"):
                 status, body = fake._feeds.answer(url.path)
-                self._send(status, body, FEED_CONTENT_TYPE)
+                self._send(status, body, FEED_CONTENT_TYPE,
+                           trickle_s=script.trickle_s if script else 0.0)
             elif url.path.startswith("/pdf/") and (stream := fake._stream(url.path)) is not None:
                 self._send_stream(url.path, stream)
             elif url.path.startswith("/pdf/") and (pdf := fake._pdf(url.path)) is not None:
@@ -558,7 +566,8 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
                 self._send(404, b"<html><body>Not Found</body></html>", "text/html")
 
         def _send(
-            self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+            self, status: int, body: bytes, content_type: str,
+            headers: dict[str, str] | None = None, *, trickle_s: float = 0.0,
         ) -> None:
             try:
                 self.send_response(status)
@@ -567,7 +576,15 @@ def _handler_for(fake: ArxivFake) -> type[http.server.BaseHTTPRequestHandler]:
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(body)
+                if not trickle_s:
+                    self.wfile.write(body)
+                    return
+                for start in range(0, len(body), 64):
+                    self.wfile.write(body[start : start + 64])
+                    self.wfile.flush()
+                    fake._count_sent(urlsplit(self.path).path, len(body[start : start + 64]))
+                    if fake._stopping.wait(trickle_s):
+                        return
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test); nothing to tell it
 

@@ -334,3 +334,15 @@ async def test_closed_feed_refuses(make_feed: MakeFeed, arxiv_fake: ArxivFake) -
     with pytest.raises(ArxivUnavailable, match="closed"):
         await feed.listing(["cs.CV"])
     assert arxiv_fake.feed_requests == []
+
+
+async def test_a_trickling_feed_is_retried_after_its_deadline(
+    arxiv_fake: ArxivFake, make_feed: MakeFeed
+) -> None:
+    """A listing dribbling out for ever is abandoned at arxiv.request_deadline_s and the retry
+    reads it whole; the abandoned reply was not read to its end (issue 9)."""
+    arxiv_fake.set_listing("cs.CV", TUESDAY, [NEW] * 1)
+    arxiv_fake.trickle_next(1, every_s=0.2, path="/atom/")
+    listing = await make_feed(timeout_s=1.0, request_deadline_s=0.5, retries=1).listing(["cs.CV"])
+    assert len(listing.entries) == 1
+    assert arxiv_fake.bytes_sent("/atom/cs.CV") < 1000

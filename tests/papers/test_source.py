@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import threading
 from datetime import UTC, datetime
 from itertools import pairwise
 
@@ -14,7 +15,7 @@ from config.settings import ArxivSettings
 from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.ids import parse_arxiv_id
 from papers.models import ArxivId
-from papers.source import ArxivSource
+from papers.source import ArxivSource, run_on_arxiv_thread
 from tests.fakes.arxiv_api import (
     API_FIXTURES,
     DAWN_ABSTRACT,
@@ -413,3 +414,37 @@ def _settings(fake: ArxivFake, **overrides: object) -> ArxivSettings:
     return ArxivSettings(api_url=fake.api_url, timeout_s=1.0, retries=1).model_copy(
         update=overrides
     )
+
+
+async def test_a_trickling_reply_is_abandoned_at_the_request_deadline(
+    make_source: MakeSource, arxiv_fake: ArxivFake
+) -> None:
+    """A reply that never stalls long enough for a read timeout but never ends either: the
+    request gives up at its deadline, stops reading, and the next request gets through (#9)."""
+    arxiv_fake.trickle_next(1, every_s=0.2)
+    source = make_source(retries=0, timeout_s=1.0, request_deadline_s=0.5)
+    with pytest.raises(ArxivUnavailable, match=r"no complete answer within 0\.5 s"):
+        await source.get(ArxivId(DAWN_ID))
+    paper = await source.get(ArxivId(DAWN_ID))
+    assert paper.arxiv_id == DAWN_ID
+    assert arxiv_fake.bytes_sent("/api/query") < 1000  # of a reply several KB long
+
+
+async def test_a_request_waiting_too_long_in_the_queue_gives_up_and_says_so(
+    make_source: MakeSource, arxiv_fake: ArxivFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """While the one arXiv thread is busy, a request past arxiv.queue_timeout_s fails with how
+    long it waited and behind how many, and never reaches arXiv."""
+    release = threading.Event()
+    busy = asyncio.ensure_future(run_on_arxiv_thread(release.wait, 10))
+    await asyncio.sleep(0)  # the busy job is submitted first
+    source = make_source(queue_timeout_s=0.2)
+    arxiv_fake.clear_requests()
+    try:
+        with pytest.raises(ArxivUnavailable, match=r"waited 0 s behind 1 other arXiv requests"):
+            await source.get(ArxivId(DAWN_ID))
+    finally:
+        release.set()
+        await busy
+    assert arxiv_fake.requests == []
+    assert any("arXiv request dropped: waited" in r.getMessage() for r in caplog.records)

@@ -406,3 +406,29 @@ def test_timestamps_are_stored_as_iso_8601_utc_text(db_path: Path) -> None:
     with sqlite3.connect(db_path) as conn:
         stored = conn.execute("SELECT fetched_at, published FROM papers").fetchone()
     assert stored == ("2026-01-05T08:00:00.000000+00:00", "2024-10-17T17:59:04.000000+00:00")
+
+
+def test_wal_commits_without_an_fsync_each(repo: Repository) -> None:
+    """synchronous=NORMAL: WAL's safe setting, one fsync per checkpoint instead of per commit."""
+    assert repo._db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+
+
+def test_add_papers_stores_a_listing_at_once_and_keeps_richer_rows(repo: Repository) -> None:
+    """A feed's papers are added in one go; a version the API already stored is left alone."""
+    stored = make_paper(version=2)
+    repo.save_paper(stored)
+    repo.add_papers([make_paper(version=2, title="Feed title"), make_paper(version=1)])
+    found = repo.get_papers(["2410.13726v2", "2410.13726v1", "2410.99999v1"])
+    assert found["2410.13726v2"] == stored and found["2410.13726v1"].version == 1
+    assert "2410.99999v1" not in found
+
+
+def test_delivered_among_answers_for_many_papers_at_once(repo: Repository) -> None:
+    """Which of a digest's candidates a chat already got, another chat's deliveries aside."""
+    repo.ensure_chat(GROUP)
+    repo.ensure_chat(OTHER)
+    repo.record_delivery(GROUP, "2611.00001")
+    repo.record_delivery(OTHER, "2611.00002")
+    ids = ["2611.00001", "2611.00002", *(f"2611.{i:05d}" for i in range(3, 1203))]
+    assert repo.delivered_among(GROUP, ids) == {"2611.00001"}
+    assert repo.delivered_among(GROUP, []) == set()
