@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
+from bot.core.ahead import SummarizeAhead
 from bot.core.chat_commands import ChatCommands
 from bot.core.commands import Commands, Limits
 from bot.core.digest import Digests
@@ -24,6 +25,7 @@ from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
 from bot.platforms.console import ConsolePlatform
 from config.settings import Settings
+from papers.announcements import ARXIV_HOLIDAYS
 from papers.feed import ArxivFeed
 from papers.fulltext import FullTextSource
 from papers.source import ArxivSource
@@ -158,6 +160,13 @@ async def run(
             services.commands.on_settings_changed(scheduler.reconcile_chat)
             scheduler.start()
             stack.callback(scheduler.shutdown)
+            if services.summaries.backend != "extractive":  # a model's budget is worth planning
+                ahead = SummarizeAhead(
+                    services.digests, services.summaries, services.repo,
+                    concurrency=settings.summarizer.concurrency,
+                    holidays=ARXIV_HOLIDAYS | frozenset(settings.digest.extra_holidays))
+                task = asyncio.create_task(ahead.run_forever(), name="summarize-ahead")
+                stack.callback(task.cancel)
             waiters = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(p.wait_closed()) for p in platforms]
             try:

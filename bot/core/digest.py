@@ -180,18 +180,48 @@ class Digests:
 
     # -- planning --------------------------------------------------------------------------------
 
+    async def preview(self, ref: ChatRef) -> list[str]:
+        """The papers (versioned ids) the chat's next digest would send if it were planned now;
+        nothing is stored. Summarizing ahead reads it; [] when there is nothing to send; NotReady
+        when arXiv has not published the cycle yet."""
+        chat = self._repo.get_chat(ref)
+        if chat is None or not chat.active or chat.paused:
+            return []
+        last = self._repo.digests.last(ref)
+        if last is not None and last.completed_at is None:
+            return list(last.items)  # an interrupted digest comes first
+        try:
+            chosen = await self._choose(chat, self._clock(), last)
+        except PapersError:
+            return []
+        return chosen[1] if chosen is not None else []
+
     async def _plan(
         self, chat: Chat, now: datetime, due: datetime, trigger: str, last: DigestRecord | None
     ) -> DigestRecord | Outcome:
+        if not self._repo.subscriptions_for(chat.ref):
+            return Outcome("no-subscriptions")
+        chosen = await self._choose(chat, now, last)
+        if chosen is None:
+            return self._nothing_new(chat, due, trigger, now)
+        current, items, matched = chosen
+        return self._repo.digests.start_digest(
+            chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=matched,
+            trigger=trigger,
+        )
+
+    async def _choose(
+        self, chat: Chat, now: datetime, last: DigestRecord | None
+    ) -> tuple[datetime, list[str], int] | None:
+        """The latest fetchable cycle, the chat's papers for the cycles since its last digest
+        (best first, cut at its max) and how many matched; None when no cycle is new."""
         # Thousands of chats plan at the same minute: let the loop serve others between them.
         await asyncio.sleep(0)
         subscriptions = self._repo.subscriptions_for(chat.ref)
-        if not subscriptions:
-            return Outcome("no-subscriptions")
         current = fetchable_announcement(now, self._holidays)
         cycles = self._cycles(current, last)
         if not cycles:
-            return self._nothing_new(chat, due, trigger, now)
+            return None
         topics = [(s, t) for s in subscriptions if (t := _topic(s.query)) is not None]
         found: list[Match] = []
         for previous, announcement in cycles:
@@ -206,11 +236,7 @@ class Digests:
         ranked = rank_matches(found)
         delivered = self._repo.delivered_among(chat.ref, (p.arxiv_id for p in ranked))
         ranked = [p for p in ranked if p.arxiv_id not in delivered]
-        items = [paper.versioned_id for paper in ranked[: chat.max_papers]]
-        return self._repo.digests.start_digest(
-            chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=len(ranked),
-            trigger=trigger,
-        )
+        return current, [paper.versioned_id for paper in ranked[: chat.max_papers]], len(ranked)
 
     def _cycles(
         self, current: datetime, last: DigestRecord | None
