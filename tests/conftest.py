@@ -7,8 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.fakes.arxiv_api import ArxivFake
+
+# Fuzz tests: "ci" (the default, a few hundred examples at most per test) keeps `.ci/run` well
+# under its limit; "long" for a local hunt: `pytest --hypothesis-profile=long`.
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "long", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci")
 
 
 @pytest.fixture

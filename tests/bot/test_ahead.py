@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.core.ahead import SummarizeAhead
-from tests.bot.test_digest import BERLIN, TOKEN, TUESDAY_8AM, Clock, Process, cv_papers, make_settings
+from tests.bot.test_digest import (
+    BERLIN,
+    TOKEN,
+    TUESDAY_8AM,
+    Clock,
+    Process,
+    cv_papers,
+    make_settings,
+)
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.gemini_api import GeminiFake
 from tests.fakes.telegram_api import TelegramFake

@@ -34,6 +34,7 @@ from bot.render.discord_embed import (
 from papers.models import Paper
 from summarizer.schema import Analysis, Conclusion, Summary
 from tests.builders import DAWN_TITLE, make_paper, make_summary
+from tests.strategies import TEXT, papers, summaries
 
 SECTIONS = ("background", "prior_work", "method", "results")
 EN_FIELDS = [
@@ -375,53 +376,8 @@ class TestNotices:
 
 # --- random papers: every limit, for every kind of card ---------------------------------------
 
-_MARKUP = st.sampled_from(
-    ["*", "_", "~", "|", "`", "[", "]", "(", ")", "<", ">", "#", "-", "\\", "@everyone", "\n",
-     " ", "https://x.org/a_b", "<@123456789012345678>", "**", "||", "```", "…", "。"]
-)  # fmt: skip
-_CHUNK = st.lists(st.one_of(_MARKUP, st.text(max_size=12)), max_size=12).map("".join)
-_TEXT = st.one_of(
-    _CHUNK,
-    st.builds(lambda chunk, times: chunk * times, _CHUNK, st.integers(1, 400)),
-    st.builds(lambda word, times: (word + " ") * times, st.text(min_size=1, max_size=8),
-              st.integers(1, 800)),
-)  # fmt: skip
-
-
-@st.composite
-def _papers(draw: st.DrawFn) -> Paper:
-    categories = draw(st.lists(st.text(max_size=20), max_size=30))
-    return make_paper(
-        arxiv_id=draw(st.from_regex(r"\d{4}\.\d{4,5}|[a-z-]{2,9}/\d{7}", fullmatch=True)),
-        version=draw(st.integers(1, 30)),
-        title=draw(_TEXT),
-        authors=tuple(draw(st.lists(_CHUNK, max_size=250))),
-        primary_category=draw(st.text(max_size=20)),
-        categories=tuple(categories),
-        code_url=draw(st.one_of(st.none(), st.just("https://github.com/x/y"), _CHUNK)),
-    )
-
-
-@st.composite
-def _summaries(draw: st.DrawFn) -> Summary:
-    texts = st.lists(_TEXT, max_size=9).map(tuple)
-    return make_summary(
-        draw(st.sampled_from(["en", "zh", "ja", "ru", "xx"])),
-        tldr=draw(_TEXT),
-        takeaways=draw(texts),
-        analysis=Analysis(
-            **{name: draw(_TEXT) for name in SECTIONS},
-            conclusion=Conclusion(
-                significance=draw(_TEXT), strengths=draw(_TEXT), limitations=draw(_TEXT)
-            ),
-        ),
-        keywords=draw(texts),
-        note=draw(st.one_of(st.none(), _TEXT)),
-    )
-
-
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_papers(), _summaries()), min_size=1, max_size=3), _TEXT)
+@given(st.lists(st.tuples(papers(), summaries()), min_size=1, max_size=3), TEXT)
 def test_any_paper_keeps_every_discord_limit(
     papers: list[tuple[Paper, Summary]], notice: str
 ) -> None:
