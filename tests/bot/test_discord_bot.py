@@ -418,7 +418,12 @@ def _long_section(seed: int) -> str:
     """About 1,150 characters of varied prose (random sentences: nothing repeats, so the
     validator's rambling check passes as it does for a real model's long answer)."""
     rng = random.Random(seed)
-    words = ["the", "model", "learns", "motion", "from", "speech", "while", "a", "renderer", "keeps", "identity", "stable", "across", "long", "clips", "and", "several", "datasets", "show", "clear", "gains", "over", "strong", "baselines", "because", "frames", "are", "generated", "together", "rather", "than", "one", "after", "another", "which", "avoids", "drift", "errors", "and", "reduces", "latency", "during", "inference", "on", "modest", "hardware", "for", "users", "who", "need", "quick", "results"]
+    words = (
+        "the model learns motion from speech while a renderer keeps identity stable across long "
+        "clips and several datasets show clear gains over strong baselines because frames are "
+        "generated together rather than one after another which avoids drift errors and reduces "
+        "latency during inference on modest hardware for users who need quick results"
+    ).split()
     sentences, size = [], 0
     while size < 1100:
         sentence = " ".join(rng.choice(words) for _ in range(rng.randint(8, 14)))

@@ -18,10 +18,11 @@ service's real error body, ``slow(seconds, then=None)`` a reply that takes its t
 
 from __future__ import annotations
 
+import time
+
 import asyncio
 import json
 import re
-import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
