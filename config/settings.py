@@ -167,6 +167,9 @@ class TelegramSettings(_Section):
     send_retries: int = Field(default=3, ge=0, le=10)
     # Long-polling timeout of getUpdates, in seconds.
     poll_timeout_s: int = Field(default=30, ge=0, le=60)
+    # Seconds to wait for Telegram to answer one request (photos: four times as long). A send
+    # that times out after it left is not repeated: it may have arrived.
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
 
 class ChatSettings(_Section):

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, Self
 
+import httpx
 from cachetools import TTLCache
 from telegram import (
     BotCommand,
@@ -106,6 +107,8 @@ class TelegramPlatform:
             # groups at 20 per minute and retries a 429 after its retry_after.
             .rate_limiter(AIORateLimiter(overall_max_rate=0, max_retries=s.send_retries))
             .concurrent_updates(_CONCURRENT_UPDATES)
+            .connect_timeout(s.request_timeout_s).read_timeout(s.request_timeout_s)
+            .write_timeout(s.request_timeout_s).media_write_timeout(4 * s.request_timeout_s)
             .build()
         )
         app.add_handler(ChatMemberHandler(self._on_member_change, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -275,6 +278,12 @@ class TelegramPlatform:
                 log.warning("flood control in chat %s persists (%s)", chat_id, exc)
                 await asyncio.sleep(_retry_after_s(exc))
             except NetworkError as exc:
+                if _maybe_delivered(exc):
+                    # The request left: Telegram may have shown it. A repeat is worse than a
+                    # gap (and a digest records it as sent), so it is not sent again.
+                    log.warning("no answer from Telegram for a message to %s (%s); it may have "
+                                "arrived, so it is not sent again", chat_id, exc)
+                    return chat_id, None
                 if attempt == attempts - 1:
                     raise
                 delay = min(2.0**attempt, 30.0) * 0.5
@@ -509,6 +518,19 @@ class TelegramPlatform:
 
     def _on_polling_error(self, exc: TelegramError) -> None:
         log.warning("Telegram polling error: %s", exc)
+
+
+def _maybe_delivered(exc: NetworkError) -> bool:
+    """Which side of "maybe delivered" a network error is on. A connection that never opened
+    (refused, connect or pool timeout) sent nothing: safe to retry. A read timeout or a reset
+    after the request went out may hide a delivered message: never resend blindly."""
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return False
+    if "pool timeout" in str(exc).lower():
+        return False  # PTB's own message: "Request was *not* sent to Telegram"
+    return isinstance(cause, httpx.TimeoutException | httpx.RemoteProtocolError | httpx.ReadError
+                      | httpx.WriteError)
 
 
 def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:

@@ -551,3 +551,19 @@ async def test_pressing_one_button_twenty_times_answers_once(bot: Bot, tg: Teleg
     toasts = [a.form.get("text") for a in answers]
     assert toasts.count("Already posted just above: scroll up a little.") == 19
     assert len(tg.sent_to(USER)) == 2
+
+
+async def test_a_send_that_timed_out_after_it_left_is_not_repeated(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """Telegram answers too late (it delivered the message meanwhile): the bot does not send
+    it again, so the reader sees it once."""
+    settings = make_settings(tmp_path, tg, arxiv_server)
+    settings = settings.model_copy(update={"telegram": settings.telegram.model_copy(
+        update={"request_timeout_s": 0.5})})
+    async with running(settings, tg):
+        tg.slow("sendMessage", 1.2)
+        tg.user_message(USER, "/help")
+        await tg.wait_for_messages(1, chat_id=USER, timeout=5)
+        await tg.wait_for_requests("getUpdates", len(tg.calls("getUpdates")) + 2, timeout=5)
+    assert len(tg.sent_to(USER)) == 1 and len(tg.calls("sendMessage")) == 1
