@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
-from bot.core.ports import ChatUnreachable, Platform
+from bot.core.ports import ChatUnreachable, MessageRejected, Platform
 from bot.core.ranking import Match, rank_matches
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import NotReady, PaperSupply, cycle_key, fetchable_announcement
@@ -286,9 +286,13 @@ class Digests:
         sent = 0
         try:
             if not record.header_sent:
-                await platform.send(
-                    chat.ref.chat_id, Reply.notice(self._header(record, chat)), bulk=True
-                )
+                try:
+                    await platform.send(
+                        chat.ref.chat_id, Reply.notice(self._header(record, chat)), bulk=True
+                    )
+                except MessageRejected as exc:
+                    log.error("digest %s for %s: the header was refused (%s); sending the papers",
+                              record.id, chat.ref, exc)
                 self._repo.digests.header_sent(record.id)
             ready = [replace(card, brief=True) for card in cards if card is not None]
             # Compact: one list. Otherwise as many cards per send as the platform packs.
@@ -296,7 +300,12 @@ class Digests:
             for start in range(0, len(ready), size):
                 batch = ready[start : start + size]
                 items = (PaperList(tuple(batch)),) if chat.compact else tuple(batch)
-                await platform.send(chat.ref.chat_id, Reply(items), bulk=True)
+                try:
+                    await platform.send(chat.ref.chat_id, Reply(items), bulk=True)
+                except MessageRejected as exc:  # one bad card must not hold up the others
+                    log.error("digest %s for %s: %s refused %s for good (%s); skipped", record.id,
+                              chat.ref, platform.name, ", ".join(c.paper.versioned_id for c in batch), exc)
+                    continue
                 for card in batch:  # recorded right after its send: a crash resumes from here
                     self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
                 sent += len(batch)

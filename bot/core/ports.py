@@ -20,6 +20,11 @@ class ChatUnreachable(Exception):
         self.reason = reason
 
 
+class MessageRejected(Exception):
+    """The platform refused this message for good (a 400: markup, a button, a size): sending
+    it again cannot help. A digest skips that card and goes on with the others."""
+
+
 class Platform(Protocol):
     """A chat network the bot serves. Lives for the whole process (``async with``)."""
 

@@ -24,7 +24,7 @@ from discord import app_commands
 from bot.core.commands import Commands
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
-from bot.core.ports import ChatUnreachable
+from bot.core.ports import ChatUnreachable, MessageRejected
 from bot.core.registry import find
 from bot.platforms.discord_commands import command_text, slash_commands
 from bot.platforms.pacing import ChatPacer, SendSlots
@@ -291,8 +291,13 @@ class DiscordPlatform:
                 raise self._unreachable(channel.id, _reason(exc)) from None
             if exc.status == 400:  # our renderer is meant to prevent this; never lose the text
                 log.error("Discord rejected our message (%s); resending it as plain text", exc)
-                for chunk in _plain(message):
-                    await self._paced(channel.id, lambda c=chunk: channel.send(content=c), bulk=bulk)
+                try:
+                    for chunk in _plain(message):
+                        await self._paced(channel.id, lambda c=chunk: channel.send(content=c), bulk=bulk)
+                except discord.HTTPException as again:
+                    if again.status == 400:
+                        raise MessageRejected(str(again)) from None
+                    raise
                 return None
             raise
 

@@ -44,7 +44,7 @@ from telegram.ext import (
 from bot.core.commands import Commands, parse_command
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, FigureAlbum, Incoming, PaperCard, Reply, Tone
-from bot.core.ports import ChatUnreachable
+from bot.core.ports import ChatUnreachable, MessageRejected
 from bot.core.registry import COMMANDS
 from bot.platforms.pacing import ChatPacer, SendSlots
 from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
@@ -273,7 +273,11 @@ class TelegramPlatform:
                 if "message to be replied not found" in text and reply_to is not None:
                     reply_to = None
                     continue
-                raise
+                if message.buttons and "button" in text:
+                    log.error("Telegram refused a button (%s); sending the message without them", exc)
+                    message = TelegramMessage(message.html)
+                    continue
+                raise MessageRejected(str(exc)) from None
             except RetryAfter as exc:  # the limiter already waited send_retries times
                 log.warning("flood control in chat %s persists (%s)", chat_id, exc)
                 await asyncio.sleep(_retry_after_s(exc))

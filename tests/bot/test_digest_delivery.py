@@ -1,0 +1,60 @@
+"""Delivery promises of a digest: a card the platform refuses for good is skipped, the rest
+arrive."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.bot.test_digest import TOKEN, TUESDAY_8AM, Clock, Process, cv_papers, make_settings
+from tests.fakes.arxiv_api import ArxivFake
+from tests.fakes.gemini_api import GeminiFake
+from tests.fakes.telegram_api import TelegramFake
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[TelegramFake]:
+    async with TelegramFake(token=TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def gemini() -> AsyncIterator[GeminiFake]:
+    async with GeminiFake() as fake:
+        yield fake
+
+
+async def test_a_card_refused_for_good_is_skipped_and_the_rest_arrive(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(801, "cs.CV")
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        p.services.repo.digests.header_sent(planned.record.id)  # the header went out earlier
+        tg.fail("sendMessage", 400, "Bad Request: text must be non-empty")
+        outcome = await p.run_due(ref)
+        assert outcome.status == "sent" and outcome.sent == 2
+        again = await p.run_due(ref)
+    assert again.status == "already-sent"
+    assert len(tg.sent_to(801)) == 2
+    assert [r.status for r in tg.calls("sendMessage")] == [400, 200, 200]
+
+
+async def test_a_refused_button_costs_the_buttons_not_the_card(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 1))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(802, "cs.CV")
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        p.services.repo.digests.header_sent(planned.record.id)
+        tg.fail("sendMessage", 400, "Bad Request: BUTTON_URL_INVALID")
+        assert (await p.run_due(ref)).sent == 1
+    (card,) = tg.sent_to(802)
+    assert card.visible.startswith("Paper 2611.1-1") and not card.buttons
