@@ -252,7 +252,7 @@ class TelegramPlatform:
         for attempt in range(attempts):
             try:
                 posted = await self._paced(
-                    chat_id, lambda c=chat_id, r=reply_to: self._post(c, message, r), bulk=bulk)
+                    chat_id, lambda c=chat_id, r=reply_to, m=message: self._post(c, m, r), bulk=bulk)
                 return chat_id, posted
             except ChatMigrated as exc:
                 new_id = int(exc.new_chat_id)
