@@ -268,7 +268,7 @@ class TelegramPlatform:
                     # Our renderer is meant to prevent this; never lose the message over it.
                     log.error("Telegram rejected our HTML (%s); resending as plain text", exc)
                     posted = await self._paced(
-                        chat_id, lambda c=chat_id: self._post_plain(c, message), bulk=bulk)
+                        chat_id, lambda c=chat_id, m=message: self._post_plain(c, m), bulk=bulk)
                     return chat_id, posted
                 if "message to be replied not found" in text and reply_to is not None:
                     reply_to = None
