@@ -176,3 +176,10 @@ def m007_listings_and_digests(db: Database) -> None:
 def m008_subscription_cross_lists(db: Database) -> None:
     """Per subscription: include papers cross-listed into its categories (on by default)."""
     db.table("subscriptions").add_column("cross_lists", int, not_null_default=1)
+
+
+@migrations()
+def m010_subscription_coverage(db: Database) -> None:
+    """Per subscription: the latest arXiv cycle (mailing date) its matches were planned for, so
+    a topic added after today's digest still gets today's papers in its first digest."""
+    db.table("subscriptions").add_column("covered_cycle", str)

@@ -55,6 +55,7 @@ class Subscription:
     active: bool = True
     created_at: datetime | None = None
     cross_lists: bool = True  # digests include papers cross-listed into its categories
+    covered_cycle: str | None = None  # the latest cycle its matches were planned for (a date)
 
 
 @dataclass(frozen=True, slots=True)

@@ -382,12 +382,23 @@ class Repository:
                 " created_at) VALUES (?, ?, ?, ?, ?, 1, ?)"
                 " ON CONFLICT (platform, chat_id, query)"
                 " DO UPDATE SET label = CASE WHEN active = 1 THEN label ELSE excluded.label END,"
-                " kind = CASE WHEN active = 1 THEN kind ELSE excluded.kind END, active = 1"
+                " kind = CASE WHEN active = 1 THEN kind ELSE excluded.kind END,"
+                " covered_cycle = CASE WHEN active = 1 THEN covered_cycle ELSE NULL END, active = 1"
                 " RETURNING *",
                 [*_key(chat), kind, query, label or query, rows.to_ts(self._clock())],
             )
         )
         return rows.subscription_from_row(found[0])
+
+    @_wrapped
+    def mark_covered(self, subscription_ids: list[int], cycle: str) -> None:
+        """These subscriptions' matches are planned up to ``cycle`` (one statement)."""
+        if subscription_ids:
+            marks = ",".join("?" * len(subscription_ids))
+            self._db.execute(
+                f"UPDATE subscriptions SET covered_cycle = ? WHERE id IN ({marks})",  # noqa: S608
+                [cycle, *subscription_ids],
+            )
 
     @_wrapped
     def subscriptions_for(self, chat: ChatRef, active_only: bool = True) -> list[Subscription]:

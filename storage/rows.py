@@ -119,6 +119,7 @@ def subscription_from_row(row: dict[str, Any]) -> Subscription:
         active=bool(row["active"]),
         created_at=from_ts(row["created_at"]),
         cross_lists=bool(row.get("cross_lists", 1)),
+        covered_cycle=row.get("covered_cycle"),
     )
 
 

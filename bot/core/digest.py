@@ -39,7 +39,7 @@ from storage.repository import Repository
 log = logging.getLogger(__name__)
 
 Status = Literal[
-    "sent", "nothing-new", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
+    "sent", "nothing-new", "no-matches", "quiet", "no-subscriptions", "not-ready", "unreachable", "paused",
     "already-sent", "failed", "planned",
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
@@ -205,47 +205,57 @@ class Digests:
         if chosen is None:
             return self._nothing_new(chat, due, trigger, now)
         current, items, matched = chosen
-        return self._repo.digests.start_digest(
-            chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=matched,
-            trigger=trigger,
-        )
+        with self._repo.batch():  # the plan and what it covers, together
+            record = self._repo.digests.start_digest(
+                chat.ref, cycle=cycle_key(current), due_at=due, items=items, matched=matched,
+                trigger=trigger,
+            )
+            self._repo.mark_covered(
+                [s.id for s in self._repo.subscriptions_for(chat.ref) if s.id is not None],
+                cycle_key(current))
+        return record
 
     async def _choose(
         self, chat: Chat, now: datetime, last: DigestRecord | None
     ) -> tuple[datetime, list[str], int] | None:
-        """The latest fetchable cycle, the chat's papers for the cycles since its last digest
-        (best first, cut at its max) and how many matched; None when no cycle is new."""
+        """The latest fetchable cycle, the chat's papers for the cycles each subscription has
+        not covered yet (best first, cut at its max) and how many matched; None when no cycle
+        is new for any of them. A topic added after today's digest gets today's papers."""
         # Thousands of chats plan at the same minute: let the loop serve others between them.
         await asyncio.sleep(0)
-        subscriptions = self._repo.subscriptions_for(chat.ref)
         current = fetchable_announcement(now, self._holidays)
-        cycles = self._cycles(current, last)
-        if not cycles:
+        work = []
+        for sub in self._repo.subscriptions_for(chat.ref):
+            topic = _topic(sub.query)
+            covered = sub.covered_cycle
+            if covered is None and last is not None and sub.created_at is not None \
+                    and sub.created_at < last.due_at:
+                covered = last.cycle  # stored before subscriptions tracked their own cycle
+            if topic is not None:
+                work += [(sub, topic, pair) for pair in self._cycles(current, covered)]
+        if not work:
             return None
-        topics = [(s, t) for s in subscriptions if (t := _topic(s.query)) is not None]
         found: list[Match] = []
-        for previous, announcement in cycles:
-            for sub, topic in topics:
-                try:
-                    matched = await self._supply.matched(topic, announcement, previous)
-                except NotReady:
-                    if announcement == current:
-                        raise
-                    continue
-                found += [m for m in matched if sub.cross_lists or not m.cross]
+        for sub, topic, (previous, announcement) in work:
+            try:
+                matched = await self._supply.matched(topic, announcement, previous)
+            except NotReady:
+                if announcement == current:
+                    raise
+                continue
+            found += [m for m in matched if sub.cross_lists or not m.cross]
         ranked = rank_matches(found)
         delivered = self._repo.delivered_among(chat.ref, (p.arxiv_id for p in ranked))
         ranked = [p for p in ranked if p.arxiv_id not in delivered]
         return current, [paper.versioned_id for paper in ranked[: chat.max_papers]], len(ranked)
 
-    def _cycles(
-        self, current: datetime, last: DigestRecord | None
-    ) -> list[tuple[datetime, datetime]]:
-        """(previous, announcement) pairs not covered yet: the latest only for a first digest."""
+    def _cycles(self, current: datetime, covered_cycle: str | None) -> list[tuple[datetime, datetime]]:
+        """(previous, announcement) pairs after ``covered_cycle`` (a mailing date): the latest
+        only when nothing was covered yet."""
         holidays = self._holidays
-        if last is None:
+        if covered_cycle is None:
             return [(latest_announcement(current - timedelta(minutes=1), holidays=holidays), current)]
-        covered = announcement_for_mailing(date.fromisoformat(last.cycle), holidays=holidays)
+        covered = announcement_for_mailing(date.fromisoformat(covered_cycle), holidays=holidays)
         if covered is None or covered >= current:
             return []
         sequence = [covered, *announcements_between(covered, current, holidays=holidays)]
@@ -273,7 +283,7 @@ class Digests:
         pending = [v for v in record.items if _base(v) not in delivered]
         if not pending:
             self._repo.digests.complete(record.id)
-            return Outcome("sent" if record.items else "nothing-new", record=record)
+            return Outcome("sent" if record.items else "no-matches", record=record)
         async with self._sending:
             # Cards are prepared in the chat's own sending turn: ten thousand chats waiting for
             # a turn hold no cards in memory.

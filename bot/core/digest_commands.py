@@ -8,6 +8,9 @@ from bot.core.messages import Incoming, Reply, Tone
 _REPLIES = {
     "nothing-new": "Nothing new since your last digest. arXiv announces new papers Sunday to "
                    "Thursday at 20:00 US Eastern time.",
+    "no-matches": "No new papers matched this chat's topics in arXiv's latest listing. /list "
+                  "shows them; /subscribe adds more (free text is matched against titles and "
+                  "abstracts).",
     "no-subscriptions": "This chat has no subscriptions yet. Start with /subscribe <topic>, "
                         "e.g. /subscribe cs.CV or /subscribe talking head generation.",
     "not-ready": "arXiv has not published today's listing yet. Try again in a little while.",

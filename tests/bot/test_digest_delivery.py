@@ -58,3 +58,33 @@ async def test_a_refused_button_costs_the_buttons_not_the_card(
         assert (await p.run_due(ref)).sent == 1
     (card,) = tg.sent_to(802)
     assert card.visible.startswith("Paper 2611.1-1") and not card.buttons
+
+
+async def test_a_topic_added_after_the_digest_gets_that_days_papers(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """Today's digest went out for cs.CV; cs.LG is added afterwards: the next digest (here
+    /digest) holds today's cs.LG papers instead of "nothing new"."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    arxiv_server.set_listing("cs.LG", date(2026, 11, 17), cv_papers("2611.2", 2, category="cs.LG"))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(803, "cs.CV")
+        assert (await p.run_due(ref)).sent == 2
+        p.services.repo.add_subscription(ref, "category", "cs.LG", "cs.LG")
+        later = await p.services.digests.run(ref, trigger="command")
+        again = await p.services.digests.run(ref, trigger="command")
+    assert later.status == "sent" and later.sent == 2
+    titles = [m.visible.split("\n")[0] for m in tg.sent_to(803)]
+    assert sorted(titles[-2:]) == ["Paper 2611.2-1 on depth estimation", "Paper 2611.2-2 on segmentation"]
+    assert again.status == "nothing-new"
+
+
+async def test_a_digest_whose_topics_matched_nothing_says_so(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(804, "quantum gravity")
+        tg.user_message(804, "/digest")
+        (answer,) = await tg.wait_for_messages(1, chat_id=804, timeout=10)
+    assert answer.visible.startswith("No new papers matched this chat's topics")
