@@ -176,3 +176,17 @@ def m007_listings_and_digests(db: Database) -> None:
 def m008_subscription_cross_lists(db: Database) -> None:
     """Per subscription: include papers cross-listed into its categories (on by default)."""
     db.table("subscriptions").add_column("cross_lists", int, not_null_default=1)
+
+
+@migrations()
+def m009_chat_due_times(db: Database) -> None:
+    """Each chat's next digest time, so one tick a minute selects the due chats by index.
+
+    ``next_due_at`` is NULL while a chat wants no digest; ``retry_due_at`` is the delivery time
+    a pending retry serves. Existing rows are filled in by the scheduler at start-up (their
+    local times need time-zone rules SQL does not have).
+    """
+    chats = db.table("chats")
+    chats.add_column("next_due_at", str)
+    chats.add_column("retry_due_at", str)
+    chats.create_index(["active", "next_due_at"])
