@@ -5,9 +5,12 @@ python-telegram-bot against the Telegram fake and the real feed client against t
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from bot.core.messages import PaperCard, Reply
 from bot.core.scheduler import next_due, previous_due
@@ -248,3 +251,29 @@ async def test_a_digest_missed_beyond_the_grace_period_is_skipped(
         await p.scheduler.catch_up()
         assert p.scheduler.next_run(ref) == datetime(2026, 11, 18, 8, 0, tzinfo=BERLIN)
     assert _texts(tg, 2301) == []
+
+
+async def test_the_daily_prune_follows_the_retention_settings(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """digest.retention_days = 10: a 20-day-old listing goes; digest.delivery_retention_days = 30:
+    a 20-day-old delivery stays (the chat must not get that paper again), a 40-day-old one goes;
+    the pass logs its counts in one line."""
+    clock = Clock(MONDAY_NOON - timedelta(days=40))
+    settings = make_settings(tmp_path, tg, arxiv_server, gemini, retention_days=10,
+                             delivery_retention_days=30)
+    async with Process(settings, clock) as p:
+        ref = p.chat(2401, "cs.CV")
+        repo = p.services.repo
+        repo.record_delivery(ref, "2610.00001")
+        clock.set(MONDAY_NOON - timedelta(days=20))
+        repo.record_delivery(ref, "2610.00002")
+        repo.digests.save_listing("feed:cs.CV", "2026-10-27", [("2610.00002v1", "new")])
+        clock.set(MONDAY_NOON)
+        with caplog.at_level(logging.INFO, logger="bot.core.scheduler"):
+            counts = await p.scheduler.prune()
+        assert counts == {"listings": 1, "digests": 0, "usage": 0, "deliveries": 1}
+        assert not repo.was_delivered(ref, "2610.00001") and repo.was_delivered(ref, "2610.00002")
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.core.scheduler"]
+    assert line == "retention: deleted 1 listings, 0 digests, 0 usage, 1 deliveries"
