@@ -42,7 +42,7 @@ from storage.schedule import ChatSchedule, DueChange, ScheduleStore, page_key
 log = logging.getLogger(__name__)
 
 _RETRYABLE = frozenset({"not-ready", "failed"})
-PAGE_SIZE = 500  # chats read and rescheduled per step before yielding to the event loop
+PAGE_SIZE = 200  # chats read and rescheduled per step before yielding to the event loop
 _USAGE_KEPT = max(timedelta(days=1), QUOTA_WINDOW)  # quotas look back one hour
 _FIRST_PRUNE_AFTER = timedelta(minutes=10)  # off the busy start-up
 GAVE_UP = (
@@ -122,6 +122,11 @@ class DigestScheduler:
                                 id="retention")
         self._scheduler.start()
         self._startup = asyncio.create_task(self.catch_up(), name="digest-catch-up")
+
+    async def wait_started(self) -> None:
+        """Until start-up's catch-up has finished (tests and benchmarks wait for it)."""
+        if self._startup is not None:
+            await asyncio.shield(self._startup)
 
     def shutdown(self) -> None:
         """Stop ticking; digests still sending stop too and resume at the next start."""

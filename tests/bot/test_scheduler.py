@@ -99,7 +99,7 @@ async def test_the_schedule_comes_from_storage_without_a_job_per_chat(
         tokyo = p.chat(1002, "cs.CV", tz="Asia/Tokyo", time="07:30")
         bare = p.chat(1003)
         p.scheduler.start()
-        await p.scheduler._startup  # type: ignore[misc]
+        await p.scheduler.wait_started()
         assert p.scheduler.next_run(berlin) == datetime(2026, 11, 17, 8, 0, tzinfo=BERLIN)
         assert p.scheduler.next_run(tokyo) == datetime(2026, 11, 17, 7, 30, tzinfo=TOKYO)
         assert p.scheduler.next_run(bare) is None
@@ -207,7 +207,7 @@ async def test_arxiv_down_is_retried_later_then_delivered(
         clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
         arxiv_server.fail_next(2, status=503, path="/atom/")  # both attempts of the first try
         p.scheduler.start()
-        await p.scheduler._startup  # type: ignore[misc]
+        await p.scheduler.wait_started()
         assert tg.sent_to(1400) == []
         assert p.scheduler.next_run(ref) == datetime(2026, 11, 17, 8, 15, tzinfo=BERLIN)
         clock.set(datetime(2026, 11, 17, 8, 14, tzinfo=BERLIN))
@@ -230,7 +230,7 @@ async def test_giving_up_tells_the_chat(
         clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
         arxiv_server.fail_next(10, status=503, path="/atom/")
         p.scheduler.start()
-        await p.scheduler._startup  # type: ignore[misc]
+        await p.scheduler.wait_started()
         [note] = await tg.wait_for_messages(1, chat_id=1500)
         assert p.scheduler.next_run(ref) == datetime(2026, 11, 18, 8, 0, tzinfo=BERLIN)
     assert note.visible.startswith("Today's digest could not be put together")
