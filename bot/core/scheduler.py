@@ -105,6 +105,7 @@ class DigestScheduler:
         self._retention = Retention.of(repo)
         self._scheduler: AsyncIOScheduler | None = None
         self._startup: asyncio.Task[None] | None = None
+        self._caught_up = False
         # Digests and notes in flight: a task nobody references may be garbage-collected.
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -205,22 +206,31 @@ class DigestScheduler:
         try:
             await self._digests.resume_incomplete()
             await self.sweep()
-            await self.tick(trigger="catch-up", wait=True)
+            started = await self._start_due("catch-up")
+            self._caught_up = True  # the minute tick may run while these digests are sending
+            await asyncio.gather(*started, return_exceptions=True)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("digest catch-up failed")
+        finally:
+            self._caught_up = True
 
     async def _tick_job(self) -> None:
-        if self._startup is not None and not self._startup.done():
-            return  # start-up's catch-up is the tick for now
-        await self.tick()
+        if self._caught_up:  # until then, start-up's catch-up is the tick
+            await self.tick()
 
     async def tick(self, *, trigger: str = "schedule", wait: bool = False) -> int:
         """Start the digest of every chat due now and store its next due time.
 
         Returns how many digests started; with ``wait``, once they have all finished.
         """
+        started = await self._start_due(trigger)
+        if wait and started:
+            await asyncio.gather(*started, return_exceptions=True)
+        return len(started)
+
+    async def _start_due(self, trigger: str) -> list[asyncio.Task[Any]]:
         now, after = self._clock(), None
         started: list[asyncio.Task[Any]] = []
         try:
@@ -242,9 +252,7 @@ class DigestScheduler:
             raise
         except Exception:
             log.exception("digest tick failed")
-        if wait and started:
-            await asyncio.gather(*started, return_exceptions=True)
-        return len(started)
+        return started
 
     def _advance(self, entry: ChatSchedule, now: datetime) -> tuple[DueChange, datetime | None]:
         """The chat's following due time, and the delivery time to run now (None: skip it)."""
