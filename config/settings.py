@@ -198,6 +198,12 @@ class DigestSettings(_Section):
     # Days (US Eastern dates) arXiv does not announce, beyond the built-in list (2025-2026);
     # arXiv publishes them on its status page and blog.
     extra_holidays: tuple[date, ...] = ()
+    # Fetched arXiv listings and sent digests' plans are deleted after this many days (each
+    # chat's latest digest is kept: it says what the chat has covered).
+    retention_days: int = Field(default=30, ge=7)
+    # What each chat received is kept this long, so no paper is sent to it twice; far beyond
+    # the five announcement cycles a digest looks back.
+    delivery_retention_days: int = Field(default=120, ge=14)
 
 
 class DiscordSettings(_Section):

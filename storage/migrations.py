@@ -179,6 +179,20 @@ def m008_subscription_cross_lists(db: Database) -> None:
 
 
 @migrations()
+def m009_chat_due_times(db: Database) -> None:
+    """Each chat's next digest time, so one tick a minute selects the due chats by index.
+
+    ``next_due_at`` is NULL while a chat wants no digest; ``retry_due_at`` is the delivery time
+    a pending retry serves. Existing rows are filled in by the scheduler at start-up (their
+    local times need time-zone rules SQL does not have).
+    """
+    chats = db.table("chats")
+    chats.add_column("next_due_at", str)
+    chats.add_column("retry_due_at", str)
+    chats.create_index(["active", "next_due_at"])
+
+
+@migrations()
 def m010_subscription_coverage(db: Database) -> None:
     """Per subscription: the latest arXiv cycle (mailing date) its matches were planned for, so
     a topic added after today's digest still gets today's papers in its first digest."""

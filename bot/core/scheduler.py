@@ -1,31 +1,50 @@
-"""APScheduler 3.x inside the bot's event loop: each chat's digest at its own local time.
+"""Each chat's digest at its own local time, from one tick a minute over an indexed due column.
 
-Jobs live in memory and are rebuilt from storage (at start-up and whenever settings change);
-digests missed while the process was down are caught up from the stored digest history.
+Every chat row carries its next delivery time (``chats.next_due_at``, UTC; NULL while it wants
+no digest: paused or following nothing). Once a minute the tick selects the chats due by that
+index, page by page, starts each one's digest as a task (``Digests`` bounds how many send at
+once) and stores each chat's following due time. Nothing per chat lives in memory between
+ticks, and start-up rebuilds nothing: one APScheduler job per chat cost about 33 MB and seconds
+of blocked event loop at 10,000 chats (docs/benchmarks.md, issue 9).
+
+APScheduler 3.x still drives the two periodic jobs (the tick at second 0 of each minute, the
+daily retention pass): it aligns to the wall clock, never overlaps a slow tick with the next
+(``max_instances=1``), and coalesces ticks missed while the loop was busy.
+
+Catch-up after downtime is the same tick: a due time that passed while the process was down is
+still in the column, so the first tick at start-up runs every such chat concurrently, if it is
+within ``digest.grace_period_s``. A failed or not-ready digest stores ``now + retry_after_s`` as
+its next time and the delivery time it serves in ``retry_due_at``, within the grace period;
+past it, the chat is told (GAVE_UP).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.digest import Digests, Outcome
+from bot.core.quota import WINDOW as QUOTA_WINDOW
 from config.settings import DigestSettings
 from storage.models import Chat, ChatRef
 from storage.repository import Repository
+from storage.retention import Cutoffs, Retention
+from storage.schedule import ChatSchedule, DueChange, ScheduleStore, page_key
 
 log = logging.getLogger(__name__)
 
-_PREFIX = "digest:"
 _RETRYABLE = frozenset({"not-ready", "failed"})
+PAGE_SIZE = 200  # chats read and rescheduled per step before yielding to the event loop
+_USAGE_KEPT = max(timedelta(days=1), QUOTA_WINDOW)  # quotas look back one hour
+_FIRST_PRUNE_AFTER = timedelta(minutes=10)  # off the busy start-up
 GAVE_UP = (
     "Today's digest could not be put together: arXiv did not answer for hours. "
     "Its papers will come with the next digest, or now with /digest once arXiv is back."
@@ -36,24 +55,37 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _local(chat: Chat, day: Any) -> datetime:
+    hour, minute = (int(p) for p in chat.delivery_time.split(":"))
+    # fold=0: an ambiguous local time (DST ends) is its first occurrence; a skipped one (DST
+    # starts) is read with the offset before the change, e.g. 02:30 Berlin becomes 03:30 CEST.
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(chat.timezone))
+
+
 def previous_due(chat: Chat, now: datetime) -> datetime:
     """The chat's most recent delivery time at or before ``now`` (DST-correct, tz-aware)."""
-    tz = ZoneInfo(chat.timezone)
-    hour, minute = (int(p) for p in chat.delivery_time.split(":"))
-    local = now.astimezone(tz)
-    due = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
-    if due > local:
-        due = datetime.combine(local.date() - timedelta(days=1), time(hour, minute), tzinfo=tz)
+    local = now.astimezone(ZoneInfo(chat.timezone))
+    due = _local(chat, local.date())
+    if due > now:
+        due = _local(chat, local.date() - timedelta(days=1))
     return due.astimezone(UTC)
 
 
-def job_id(ref: ChatRef) -> str:
-    """The stable APScheduler job id of a chat's daily digest."""
-    return f"{_PREFIX}{ref.platform}:{ref.chat_id}"
+def next_due(chat: Chat, after: datetime) -> datetime:
+    """The chat's first delivery time strictly after ``after`` (DST-correct, UTC)."""
+    local = after.astimezone(ZoneInfo(chat.timezone))
+    due = _local(chat, local.date())
+    if due <= after:
+        due = _local(chat, local.date() + timedelta(days=1))
+    return due.astimezone(UTC)
+
+
+def _wants_digest(entry: ChatSchedule) -> bool:
+    return entry.subscribed and not entry.chat.paused
 
 
 class DigestScheduler:
-    """One cron job per chat that wants digests; retries and catch-up on top."""
+    """One tick a minute runs the chats due by the stored schedule; retries and catch-up too."""
 
     def __init__(
         self,
@@ -62,115 +94,177 @@ class DigestScheduler:
         settings: DigestSettings,
         *,
         clock: Callable[[], datetime] = _now,
-        reconcile_every_s: float = 600.0,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self._digests = digests
-        self._repo = repo
         self._settings = settings
         self._clock = clock
-        self._reconcile_every_s = reconcile_every_s
+        self._page_size = page_size
+        self._grace = timedelta(seconds=settings.grace_period_s)
+        self._schedule = ScheduleStore.of(repo)
+        self._retention = Retention.of(repo)
         self._scheduler: AsyncIOScheduler | None = None
         self._startup: asyncio.Task[None] | None = None
-        self._startup_tasks: set[asyncio.Task[None]] = set()
+        self._caught_up = False
+        # Digests and notes in flight: a task nobody references may be garbage-collected.
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
-        """Start inside the running loop: build jobs, then catch up on anything missed."""
+        """Start inside the running loop: the minute tick, the daily prune, then catch up."""
         self._scheduler = AsyncIOScheduler(
             timezone=UTC,
-            # APScheduler's default grace is 1 s: a daily job woken late would be skipped.
-            job_defaults={"misfire_grace_time": max(1, int(self._settings.grace_period_s)),
-                          "coalesce": True, "max_instances": 1},
+            job_defaults={"misfire_grace_time": 30, "coalesce": True, "max_instances": 1},
         )
+        # Async jobs: APScheduler runs plain functions in a worker thread, and storage may only
+        # be used from the loop's thread.
+        self._scheduler.add_job(self._tick_job, CronTrigger(second=0, timezone=UTC), id="tick")
+        first_prune = datetime.now(UTC) + _FIRST_PRUNE_AFTER
+        self._scheduler.add_job(self.prune, IntervalTrigger(hours=24, start_date=first_prune),
+                                id="retention")
         self._scheduler.start()
-        self.reconcile()
-        # An async job: APScheduler runs plain functions in a worker thread, and storage may
-        # only be used from the loop's thread.
-        self._scheduler.add_job(self._reconcile_job, IntervalTrigger(seconds=self._reconcile_every_s),
-                                id="reconcile", replace_existing=True)
         self._startup = asyncio.create_task(self.catch_up(), name="digest-catch-up")
 
+    async def wait_started(self) -> None:
+        """Until start-up's catch-up has finished (tests and benchmarks wait for it)."""
+        if self._startup is not None:
+            await asyncio.shield(self._startup)
+
     def shutdown(self) -> None:
-        """Stop firing jobs (a digest being sent finishes or resumes at the next start)."""
+        """Stop ticking; digests still sending stop too and resume at the next start."""
         if self._startup is not None:
             self._startup.cancel()
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        for task in list(self._tasks):
+            task.cancel()
 
-    async def _reconcile_job(self) -> None:
-        self.reconcile()
-
-    def reconcile(self) -> None:
-        """Make the jobs match storage: active, unpaused chats with subscriptions, at their time."""
-        if self._scheduler is None:
-            return
-        wanted = {job_id(chat.ref): chat for chat in self._repo.active_chats()}
-        for job in self._scheduler.get_jobs():
-            if job.id.startswith(_PREFIX) and job.id not in wanted:
-                job.remove()
-        for chat in wanted.values():
-            self._sync(chat)
+    # -- the schedule ----------------------------------------------------------------------------
 
     def reconcile_chat(self, ref: ChatRef) -> None:
-        """Bring one chat's job up to date (after /time, /timezone, /pause, /subscribe …)."""
-        if self._scheduler is None:
-            return
-        chat = self._repo.get_chat(ref)
-        if chat is None or not chat.active:
-            job = self._scheduler.get_job(job_id(ref))
-            if job is not None:
-                job.remove()
-            return
-        self._sync(chat)
-
-    def _sync(self, chat: Chat) -> None:
-        assert self._scheduler is not None
-        jid = job_id(chat.ref)
-        job = self._scheduler.get_job(jid)
-        if chat.paused or not self._repo.subscriptions_for(chat.ref):
-            if job is not None:
-                job.remove()
-            return
-        hour, minute = (int(p) for p in chat.delivery_time.split(":"))
-        trigger = CronTrigger(hour=hour, minute=minute, timezone=chat.timezone)
-        # str(CronTrigger) leaves the time zone out: compare it separately.
-        if job is None or (str(job.trigger), str(job.trigger.timezone)) != (
-            str(trigger), str(trigger.timezone)
-        ):
-            self._scheduler.add_job(self._fire, trigger, args=[chat.ref.platform, chat.ref.chat_id],
-                                    id=jid, replace_existing=True)
+        """Bring one chat's next due time up to date (after /time, /timezone, /pause, /subscribe …)."""
+        entry = self._schedule.get(ref)
+        if entry is not None and entry.chat.active:
+            change = self._reconciled(entry, self._clock(), catch_up=False)
+            if change is not None:
+                self._schedule.set_due([change])
 
     def next_run(self, ref: ChatRef) -> datetime | None:
-        """When the chat's next digest is due (None when it has no job)."""
-        job = self._scheduler.get_job(job_id(ref)) if self._scheduler else None
-        return job.next_run_time if job is not None else None
+        """When the chat's next digest is due (a retry's time while one is pending); None: never."""
+        entry = self._schedule.get(ref)
+        if entry is None or not entry.chat.active:
+            return None
+        return entry.next_due_at
+
+    def _reconciled(self, entry: ChatSchedule, now: datetime, *, catch_up: bool) -> DueChange | None:
+        """The chat's new place in the schedule, or None when the stored one is still right."""
+        chat = entry.chat
+        if not _wants_digest(entry):
+            if entry.next_due_at is None and entry.retry_due_at is None:
+                return None
+            return DueChange(chat.ref, None)
+        if entry.retry_due_at is not None:
+            return None  # a pending retry reschedules the chat when it has run
+        stored = entry.next_due_at
+        if stored is not None and previous_due(chat, stored) == stored:
+            return None  # one of its delivery times under its current settings
+        if stored is None and catch_up:
+            return DueChange(chat.ref, self._first_due(entry, now))
+        return DueChange(chat.ref, next_due(chat, now))
+
+    def _first_due(self, entry: ChatSchedule, now: datetime) -> datetime:
+        """A chat never scheduled (an older database): its missed delivery, if owed, else the next."""
+        chat = entry.chat
+        missed = previous_due(chat, now)
+        owed = (
+            now - missed <= self._grace
+            and (chat.created_at is None or chat.created_at <= missed)
+            and (entry.last_due_at is None or entry.last_due_at < missed)
+        )
+        return missed if owed else next_due(chat, now)
+
+    async def sweep(self) -> int:
+        """Check every active chat's due time against its settings, a page at a time (start-up).
+
+        Fills in chats never scheduled (with the digest they missed within the grace period)
+        and corrects any changed while the process was down; returns how many changed.
+        """
+        now, after, changed = self._clock(), None, 0
+        while True:
+            page = self._schedule.page(limit=self._page_size, after=after)
+            changes = [c for e in page if (c := self._reconciled(e, now, catch_up=True)) is not None]
+            changed += self._schedule.set_due(changes)
+            if len(page) < self._page_size:
+                return changed
+            after = page[-1].chat.ref
+            await asyncio.sleep(0)  # let updates and sends run between pages
+
+    # -- running digests -------------------------------------------------------------------------
 
     async def catch_up(self) -> None:
-        """Resume interrupted digests, then send digests missed while down (within the grace)."""
+        """Resume interrupted digests, then run those missed while down (within the grace period),
+        all through the tick: concurrently, not one chat after another."""
         try:
             await self._digests.resume_incomplete()
-            now = self._clock()
-            grace = timedelta(seconds=self._settings.grace_period_s)
-            for chat in self._repo.active_chats():
-                if chat.paused or not self._repo.subscriptions_for(chat.ref):
-                    continue
-                due = previous_due(chat, now)
-                if now - due > grace or (chat.created_at and chat.created_at > due):
-                    continue
-                last = self._repo.digests.last(chat.ref)
-                if last is None or last.due_at < due:
-                    log.info("catching up the %s digest of %s", due.isoformat(), chat.ref)
-                    await self._run(chat.ref, "catch-up", due)
+            await self.sweep()
+            started = await self._start_due("catch-up")
+            self._caught_up = True  # the minute tick may run while these digests are sending
+            await asyncio.gather(*started, return_exceptions=True)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("digest catch-up failed")
+        finally:
+            self._caught_up = True
 
-    async def _fire(self, platform: str, chat_id: str) -> None:
-        ref = ChatRef(platform, chat_id)
-        chat = self._repo.get_chat(ref)
-        if chat is None:
-            return
-        await self._run(ref, "schedule", previous_due(chat, self._clock()))
+    async def _tick_job(self) -> None:
+        if self._caught_up:  # until then, start-up's catch-up is the tick
+            await self.tick()
+
+    async def tick(self, *, trigger: str = "schedule", wait: bool = False) -> int:
+        """Start the digest of every chat due now and store its next due time.
+
+        Returns how many digests started; with ``wait``, once they have all finished.
+        """
+        started = await self._start_due(trigger)
+        if wait and started:
+            await asyncio.gather(*started, return_exceptions=True)
+        return len(started)
+
+    async def _start_due(self, trigger: str) -> list[asyncio.Task[Any]]:
+        now, after = self._clock(), None
+        started: list[asyncio.Task[Any]] = []
+        try:
+            while True:
+                page = self._schedule.due(now, limit=self._page_size, after=after)
+                changes, runs = [], []
+                for entry in page:
+                    change, due = self._advance(entry, now)
+                    changes.append(change)
+                    if due is not None:
+                        runs.append((entry.chat.ref, due))
+                self._schedule.set_due(changes)  # before any await: a second tick skips them
+                started += [self._spawn(self._run(ref, trigger, due)) for ref, due in runs]
+                if len(page) < self._page_size:
+                    break
+                after = page_key(page[-1])
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("digest tick failed")
+        return started
+
+    def _advance(self, entry: ChatSchedule, now: datetime) -> tuple[DueChange, datetime | None]:
+        """The chat's following due time, and the delivery time to run now (None: skip it)."""
+        chat, due = entry.chat, entry.due
+        if not _wants_digest(entry) or due is None or entry.next_due_at is None:
+            return DueChange(chat.ref, None), None
+        following = DueChange(chat.ref, next_due(chat, max(now, entry.next_due_at)))
+        if now - due > self._grace:
+            log.info("skipping the %s digest of %s: missed by more than the grace period",
+                     due.isoformat(), chat.ref)
+            return following, None
+        return following, due
 
     async def _run(self, ref: ChatRef, trigger: str, due: datetime) -> Outcome | None:
         """Run one chat's digest; a failure is logged and retried later, never raised."""
@@ -187,13 +281,40 @@ class DigestScheduler:
 
     def _retry_later(self, ref: ChatRef, due: datetime, outcome: Outcome) -> None:
         at = self._clock() + timedelta(seconds=self._settings.retry_after_s)
-        if self._scheduler is None or at - due > timedelta(seconds=self._settings.grace_period_s):
+        if at - due > self._grace:
             log.warning("digest for %s gave up (%s: %s)", ref, outcome.status, outcome.detail)
-            self._startup_tasks.add(task := asyncio.create_task(self._digests.notify(ref, GAVE_UP)))
-            task.add_done_callback(self._startup_tasks.discard)
+            self._spawn(self._digests.notify(ref, GAVE_UP))
             return
+        entry = self._schedule.get(ref)
+        if entry is None or entry.next_due_at is None or entry.next_due_at <= at:
+            return  # paused or unsubscribed meanwhile, or its next digest comes first anyway
         log.info("digest for %s %s (%s); retrying at %s", ref, outcome.status, outcome.detail, at)
-        # APScheduler runs on the wall clock: schedule the same delay from real now.
-        run_at = datetime.now(UTC) + timedelta(seconds=self._settings.retry_after_s)
-        self._scheduler.add_job(self._run, DateTrigger(run_date=run_at), args=[ref, "schedule", due],
-                                id=f"retry:{ref.platform}:{ref.chat_id}", replace_existing=True)
+        self._schedule.set_due([DueChange(ref, at, retry_due_at=due)])
+
+    def _spawn(self, job: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.create_task(job)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # -- retention -------------------------------------------------------------------------------
+
+    async def prune(self) -> dict[str, int]:
+        """Delete old listings, digest plans, usage and deliveries (daily, in small batches)."""
+        now = self._clock()
+        kept = timedelta(days=self._settings.retention_days)
+        cutoffs = Cutoffs(
+            listings=now - kept, digests=now - kept, usage=now - _USAGE_KEPT,
+            deliveries=now - timedelta(days=self._settings.delivery_retention_days),
+        )
+        counts: dict[str, int] = {}
+        try:
+            for table, deleted in self._retention.steps(cutoffs):
+                counts[table] = counts.get(table, 0) + deleted
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("pruning old rows failed")
+        log.info("retention: deleted %s", ", ".join(f"{n} {t}" for t, n in counts.items()))
+        return counts

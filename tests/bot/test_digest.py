@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import SecretStr
 
 from bot.app import Services, open_services
@@ -333,45 +332,6 @@ async def test_digest_command_sends_now_and_counts(
     assert _texts(tg, 1200)[-1].startswith("Nothing new since your last digest")
 
 
-def test_delivery_times_follow_each_chat_time_zone_and_dst() -> None:
-    """08:00 in Berlin and in Los Angeles are different instants, and DST moves them right."""
-    berlin = CronTrigger(hour=8, minute=0, timezone="Europe/Berlin")
-    la = CronTrigger(hour=8, minute=0, timezone="America/Los_Angeles")
-    start = datetime(2026, 11, 16, 12, 0, tzinfo=UTC)
-    assert berlin.get_next_fire_time(None, start).astimezone(UTC) == datetime(2026, 11, 17, 7, 0, tzinfo=UTC)
-    assert la.get_next_fire_time(None, start).astimezone(UTC) == datetime(2026, 11, 16, 16, 0, tzinfo=UTC)
-    spring = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # Berlin moves to CEST on the 29th
-    assert berlin.get_next_fire_time(None, spring).astimezone(UTC) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
-
-
-async def test_scheduler_builds_one_job_per_chat_at_its_local_time(
-    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
-) -> None:
-    """Jobs come from storage; a paused chat or one without subscriptions has none; changes apply."""
-    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
-        berlin = p.chat(1001, "cs.CV", tz="Europe/Berlin", time="08:00")
-        tokyo = p.chat(1002, "cs.CV", tz="Asia/Tokyo", time="07:30")
-        bare = p.chat(1003)
-        p.scheduler.start()
-        run_b, run_t = p.scheduler.next_run(berlin), p.scheduler.next_run(tokyo)
-        assert run_b is not None and (run_b.astimezone(BERLIN).hour, run_b.minute) == (8, 0)
-        assert run_t is not None and run_t.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "07:30"
-        assert p.scheduler.next_run(bare) is None
-        p.services.repo.update_chat(berlin, paused=True)
-        p.services.repo.update_chat(tokyo, delivery_time="21:15")
-        p.scheduler.reconcile()
-        assert p.scheduler.next_run(berlin) is None
-        run_t = p.scheduler.next_run(tokyo)
-        assert run_t is not None and run_t.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%H:%M") == "21:15"
-        p.services.repo.update_chat(tokyo, timezone="America/Los_Angeles")  # same time, new zone
-        p.scheduler.reconcile_chat(tokyo)
-        run_t = p.scheduler.next_run(tokyo)
-        la_time = run_t.astimezone(ZoneInfo("America/Los_Angeles")) if run_t else None
-        assert la_time is not None and la_time.strftime("%H:%M") == "21:15"
-        await p.scheduler._reconcile_job()  # the periodic job: runs on the loop, not in a thread
-        assert p.scheduler.next_run(bare) is None and p.scheduler.next_run(tokyo) == run_t
-
-
 async def test_compact_digest_is_one_list_with_expand_buttons(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
@@ -393,47 +353,6 @@ async def test_compact_digest_is_one_list_with_expand_buttons(
     assert card.visible.startswith(second_title) and "Key takeaways" in card.visible
     assert len(gemini.requests) == calls_before  # served from the cache
     assert tg.calls("answerCallbackQuery")
-
-
-async def test_arxiv_down_is_retried_later_then_delivered(
-    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
-) -> None:
-    """The feed failing at delivery time: nothing half-done is sent, a retry is scheduled, and
-    the retry delivers the whole digest."""
-    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
-    clock = Clock(datetime(2026, 11, 16, 12, 0, tzinfo=BERLIN))
-    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini, retry_after_s=600), clock) as p:
-        p.chat(1400, "cs.CV")
-        clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
-        arxiv_server.fail_next(2, status=503, path="/atom/")  # both attempts of the first try
-        p.scheduler.start()
-        await asyncio.sleep(0)  # let the start-up catch-up run
-        await p.scheduler._startup  # type: ignore[misc]
-        assert tg.sent_to(1400) == []
-        retry = p.scheduler._scheduler.get_job("retry:telegram:1400")  # type: ignore[union-attr]
-        assert retry is not None
-        delay = retry.trigger.run_date - datetime.now(UTC)
-        assert timedelta(seconds=590) < delay <= timedelta(seconds=600)
-        clock.set(datetime(2026, 11, 17, 8, 15, tzinfo=BERLIN))
-        await retry.func(*retry.args)
-    assert len(_texts(tg, 1400)) == 3
-
-
-async def test_giving_up_tells_the_chat(
-    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
-) -> None:
-    """When arXiv stays down past the grace period, the chat is told instead of left in silence."""
-    clock = Clock(datetime(2026, 11, 16, 12, 0, tzinfo=BERLIN))
-    settings = make_settings(tmp_path, tg, arxiv_server, gemini, retry_after_s=600, grace_period_s=360)
-    async with Process(settings, clock) as p:
-        p.chat(1500, "cs.CV")
-        clock.set(datetime(2026, 11, 17, 8, 5, tzinfo=BERLIN))
-        arxiv_server.fail_next(10, status=503, path="/atom/")
-        p.scheduler.start()
-        await asyncio.sleep(0)
-        await p.scheduler._startup  # type: ignore[misc]
-        [note] = await tg.wait_for_messages(1, chat_id=1500)
-    assert note.visible.startswith("Today's digest could not be put together")
 
 
 async def test_interrupted_digest_is_finished_by_the_next_run(

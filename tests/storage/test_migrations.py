@@ -21,6 +21,7 @@ RELEASED_STEPS = [
     "m006_usage",
     "m007_listings_and_digests",
     "m008_subscription_cross_lists",
+    "m009_chat_due_times",
     "m010_subscription_coverage",
 ]
 
