@@ -26,6 +26,8 @@ from sqlite_utils import Database
 from papers.models import Paper
 from storage import rows
 from storage.digests import DigestStore
+from storage.retention import Retention
+from storage.schedule import ScheduleStore
 from storage.errors import (
     ChatNotFound,
     InvalidSetting,
@@ -73,6 +75,8 @@ class Repository:
         self._clock = clock
         self.path = path
         self.digests = DigestStore(lambda: self._db, clock)
+        self.schedule = ScheduleStore(lambda: self._db)
+        self.retention = Retention(lambda: self._db)
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = _utcnow) -> Repository:

@@ -53,7 +53,7 @@ class Retention:
     @classmethod
     def of(cls, repo: Repository) -> Retention:
         """Retention over a Repository's database (same connection, same thread rule)."""
-        return cls(lambda: repo._db)
+        return repo.retention
 
     def steps(self, cutoffs: Cutoffs, *, batch: int = 2000) -> Iterator[tuple[str, int]]:
         """Delete at most ``batch`` rows per step; yields (table, rows deleted) after each."""

@@ -68,9 +68,7 @@ class ScheduleStore:
     @classmethod
     def of(cls, repo: Repository) -> ScheduleStore:
         """The schedule of a Repository's database (same connection, same thread rule)."""
-        # Repository hands out DigestStore as an attribute; this store is built beside it
-        # rather than inside it, so repository.py stays untouched by the scheduler's columns.
-        return cls(lambda: repo._db)
+        return repo.schedule
 
     def due(
         self, now: datetime, *, limit: int, after: tuple[str, str, str] | None = None
