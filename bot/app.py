@@ -159,7 +159,8 @@ async def run(
             scheduler = DigestScheduler(services.digests, services.repo, settings.digest)
             services.commands.on_settings_changed(scheduler.reconcile_chat)
             scheduler.start()
-            stack.callback(scheduler.shutdown)
+            # Unwound before the platforms close: digests being sent may finish first.
+            stack.push_async_callback(scheduler.stop, settings.digest.shutdown_grace_s)
             if services.summaries.backend != "extractive":  # a model's budget is worth planning
                 ahead = SummarizeAhead(
                     services.digests, services.summaries, services.repo,

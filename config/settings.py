@@ -204,6 +204,9 @@ class DigestSettings(_Section):
     # What each chat received is kept this long, so no paper is sent to it twice; far beyond
     # the five announcement cycles a digest looks back.
     delivery_retention_days: int = Field(default=120, ge=14)
+    # On SIGTERM, seconds to let digests being sent finish before stopping (the rest resume at
+    # the next start without repeating what arrived).
+    shutdown_grace_s: float = Field(default=20.0, ge=0, le=300)
 
 
 class DiscordSettings(_Section):

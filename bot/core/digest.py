@@ -163,20 +163,26 @@ class Digests:
             log.exception("could not notify %s", ref)
 
     async def resume_incomplete(self, *, max_age: timedelta = timedelta(days=1)) -> list[Outcome]:
-        """Finish digests a crash or stop interrupted (start-up); older ones are given up."""
-        outcomes = []
+        """Finish digests a crash or stop interrupted (start-up), concurrently like any other
+        digests; older ones are given up."""
+        resumable = []
         for record in self._repo.digests.incomplete():
             chat = self._repo.get_chat(record.chat)
             if chat is None or not chat.active or self._clock() - record.due_at > max_age:
                 self._repo.digests.complete(record.id)
                 continue
-            log.info("resuming digest %s for %s", record.id, record.chat)
-            try:
-                async with self._chat_locks.setdefault(record.chat, asyncio.Lock()):
-                    outcomes.append(await self._deliver(record, chat))
-            except Exception:  # one chat's trouble must not stop the others' catch-up
-                log.exception("resuming digest %s failed", record.id)
-        return outcomes
+            resumable.append((record, chat))
+        results = await asyncio.gather(*(self._resume(r, c) for r, c in resumable))
+        return [outcome for outcome in results if outcome is not None]
+
+    async def _resume(self, record: DigestRecord, chat: Chat) -> Outcome | None:
+        log.info("resuming digest %s for %s", record.id, record.chat)
+        try:
+            async with self._chat_locks.setdefault(record.chat, asyncio.Lock()):
+                return await self._deliver(record, chat)
+        except Exception:  # one chat's trouble must not stop the others' catch-up
+            log.exception("resuming digest %s failed", record.id)
+            return None
 
     # -- planning --------------------------------------------------------------------------------
 

@@ -129,6 +129,20 @@ class DigestScheduler:
         if self._startup is not None:
             await asyncio.shield(self._startup)
 
+    async def stop(self, grace_s: float) -> None:
+        """Stop ticking, give digests being sent ``grace_s`` to finish, then stop the rest
+        (they resume at the next start without repeating what arrived)."""
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        sending = [task for task in self._tasks if not task.done()]
+        if sending and grace_s > 0:
+            log.info("waiting up to %.0f s for %d digests being sent", grace_s, len(sending))
+            _, left = await asyncio.wait(sending, timeout=grace_s)
+            if left:
+                log.warning("%d digests still sending after %.0f s; they resume at the next "
+                            "start", len(left), grace_s)
+        self.shutdown()
+
     def shutdown(self) -> None:
         """Stop ticking; digests still sending stop too and resume at the next start."""
         if self._startup is not None:

@@ -4,7 +4,7 @@ arrive."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +88,23 @@ async def test_a_digest_whose_topics_matched_nothing_says_so(
         tg.user_message(804, "/digest")
         (answer,) = await tg.wait_for_messages(1, chat_id=804, timeout=10)
     assert answer.visible.startswith("No new papers matched this chat's topics")
+
+
+async def test_stopping_lets_a_digest_being_sent_finish(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """SIGTERM in the middle of a digest: the scheduler waits (within digest.shutdown_grace_s)
+    and the chat gets the whole digest, recorded as complete."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 4))
+    clock = Clock(TUESDAY_8AM - timedelta(minutes=1))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), clock) as p:
+        ref = p.chat(805, "cs.CV")
+        p.scheduler.reconcile_chat(ref)
+        clock.set(TUESDAY_8AM)
+        tg.slow("sendMessage", 0.3, times=5)  # the digest takes a moment to go out
+        assert await p.scheduler.tick() == 1
+        await tg.wait_for_requests("sendMessage", 1)
+        await p.scheduler.stop(grace_s=10)
+        last = p.services.repo.digests.last(ref)
+    assert len(tg.sent_to(805)) == 5  # the header and four cards
+    assert last is not None and last.completed_at is not None
