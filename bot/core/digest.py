@@ -8,6 +8,7 @@ stopped, and no paper reaches a chat twice.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import weakref
 from collections.abc import Callable
@@ -265,7 +266,7 @@ class Digests:
         if covered is None or covered >= current:
             return []
         sequence = [covered, *announcements_between(covered, current, holidays=holidays)]
-        return list(zip(sequence, sequence[1:], strict=False))[-_MAX_CYCLES:]
+        return list(itertools.pairwise(sequence))[-_MAX_CYCLES:]
 
     def _nothing_new(self, chat: Chat, due: datetime, trigger: str, now: datetime) -> Outcome:
         """No cycle since the last digest: on a weekend or holiday, maybe say so (once)."""

@@ -84,7 +84,7 @@ async def test_a_digest_whose_topics_matched_nothing_says_so(
 ) -> None:
     arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
     async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
-        ref = p.chat(804, "quantum gravity")
+        p.chat(804, "quantum gravity")
         tg.user_message(804, "/digest")
         (answer,) = await tg.wait_for_messages(1, chat_id=804, timeout=10)
     assert answer.visible.startswith("No new papers matched this chat's topics")
