@@ -103,7 +103,8 @@ class RecordingPlatform:
     async def __aexit__(self, *exc: object) -> None:
         self._closed.set()
 
-    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
+    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False,
+                   progress: object = None, skip: int = 0) -> None:
         """Record the Telegram messages this reply would be."""
         self.sends += 1
         self.sent.extend((chat_id, m.html) for m in render_reply(reply))

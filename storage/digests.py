@@ -59,6 +59,13 @@ class DigestStore:
         """The digest's header message went out (not repeated when a digest resumes)."""
         self._db().table("digests").update(digest_id, {"header_sent_at": rows.to_ts(self._clock())})
 
+    def part_sent(self, digest_id: int, first_item: str, parts: int) -> None:
+        """``parts`` messages of the send that starts with ``first_item`` went out."""
+        self._db().execute(
+            "UPDATE digests SET parts_of = ?, parts_sent = ? WHERE id = ?",
+            [first_item, parts, digest_id],
+        )
+
     def failed_attempt(self, digest_id: int) -> int:
         """Count one failed attempt to send the digest; returns how many there were."""
         self._db().execute("UPDATE digests SET attempts = attempts + 1 WHERE id = ?", [digest_id])
@@ -107,4 +114,6 @@ def _record(row: dict[str, Any]) -> DigestRecord:
         trigger=row["trigger"],
         header_sent=row["header_sent_at"] is not None,
         completed_at=rows.from_ts(row["completed_at"]),
+        parts_of=row.get("parts_of"),
+        parts_sent=int(row.get("parts_sent") or 0),
     )

@@ -197,3 +197,12 @@ def m010_subscription_coverage(db: Database) -> None:
     """Per subscription: the latest arXiv cycle (mailing date) its matches were planned for, so
     a topic added after today's digest still gets today's papers in its first digest."""
     db.table("subscriptions").add_column("covered_cycle", str)
+
+
+@migrations()
+def m011_digest_parts(db: Database) -> None:
+    """How far the send in progress got: a card can be several messages, and a digest that
+    stops between them resumes from the first part not sent (``parts_of``: its first paper)."""
+    digests = db.table("digests")
+    digests.add_column("parts_of", str)
+    digests.add_column("parts_sent", int, not_null_default=0)

@@ -72,3 +72,7 @@ class DigestRecord:
     trigger: str  # "schedule" | "command" | "catch-up"
     header_sent: bool = False
     completed_at: datetime | None = None
+    # The send in progress: its first paper (versioned id) and how many of its messages went
+    # out. A card can be several messages; a resumed digest starts at the first part not sent.
+    parts_of: str | None = None
+    parts_sent: int = 0

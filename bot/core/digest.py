@@ -317,8 +317,16 @@ class Digests:
             for start in range(0, len(ready), size):
                 batch = ready[start : start + size]
                 items = (PaperList(tuple(batch)),) if chat.compact else tuple(batch)
+                first = batch[0].paper.versioned_id
                 try:
-                    await platform.send(chat.ref.chat_id, Reply(items), bulk=True)
+                    await platform.send(
+                        chat.ref.chat_id, Reply(items), bulk=True,
+                        # A card can be several messages: each is recorded as it goes, and a
+                        # resumed digest starts at the first one not sent.
+                        progress=lambda n, first=first: self._repo.digests.part_sent(
+                            record.id, first, n),
+                        skip=record.parts_sent if record.parts_of == first else 0,
+                    )
                 except MessageRejected as exc:  # one bad card must not hold up the others
                     log.error("digest %s for %s: %s refused %s for good (%s); skipped", record.id,
                               chat.ref, platform.name, ", ".join(c.paper.versioned_id for c in batch), exc)

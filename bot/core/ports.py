@@ -6,9 +6,12 @@ adapter (``bot/platforms``) or a renderer (``bot/render``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol, Self
 
 from bot.core.messages import Reply
+
+Progress = Callable[[int], None]
 
 
 class ChatUnreachable(Exception):
@@ -38,11 +41,16 @@ class Platform(Protocol):
 
     async def __aexit__(self, *exc: object) -> None: ...
 
-    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
+    async def send(
+        self, chat_id: str, reply: Reply, *, bulk: bool = False,
+        progress: Progress | None = None, skip: int = 0,
+    ) -> None:
         """Render and deliver; raise ChatUnreachable if the chat blocked or removed the bot.
 
         ``bulk``: a digest message, which waits behind replies to people inside the bot's
-        overall sending budget (a reply is someone waiting; a digest is not).
+        overall sending budget (a reply is someone waiting; a digest is not). A reply may be
+        several messages: ``progress(n)`` is called after the n-th went out, and the first
+        ``skip`` are not sent (they went out before a crash).
         """
         ...
 

@@ -10,6 +10,7 @@ from typing import Self, TextIO
 
 from bot.core.commands import Commands
 from bot.core.messages import ChatRef, Incoming, Reply, Tone
+from bot.core.ports import Progress
 from bot.render.plain import render_reply
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,15 @@ class ConsolePlatform:
             except asyncio.CancelledError:
                 pass
 
-    async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False) -> None:
-        """Print a reply (digests pushed to the console chat arrive here)."""
-        self._write(render_reply(reply))
+    async def send(
+        self, chat_id: str, reply: Reply, *, bulk: bool = False,
+        progress: Progress | None = None, skip: int = 0,
+    ) -> None:
+        """Print a reply (digests pushed to the console chat arrive here): one part."""
+        if skip < 1:
+            self._write(render_reply(reply))
+        if progress is not None:
+            progress(1)
 
     async def wait_closed(self) -> None:
         """Return at end of input or /quit."""

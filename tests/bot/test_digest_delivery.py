@@ -4,14 +4,20 @@ arrive."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.core.messages import Reply
+from bot.render.telegram_html import render_reply
+from papers.ids import parse_arxiv_id
 from tests.bot.test_digest import TOKEN, TUESDAY_8AM, Clock, Process, cv_papers, make_settings
+from tests.bot.test_telegram_bot import _long_draft
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.gemini_api import GeminiFake
+from tests.fakes.model_api import good
 from tests.fakes.telegram_api import TelegramFake
 
 
@@ -108,3 +114,26 @@ async def test_stopping_lets_a_digest_being_sent_finish(
         last = p.services.repo.digests.last(ref)
     assert len(tg.sent_to(805)) == 5  # the header and four cards
     assert last is not None and last.completed_at is not None
+
+
+async def test_a_card_split_over_messages_resumes_from_the_part_not_sent(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A long card is several Telegram messages; the Bot API fails after the first one (every
+    retry): the digest resumes with the second part, so the reader sees every part once."""
+    gemini.default = good(_long_draft())
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 1))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(806, "cs.CV")
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        p.services.repo.digests.header_sent(planned.record.id)
+        card = await p.services.summaries.card(parse_arxiv_id("2611.10001v1"), "en")
+        parts = len(render_reply(Reply((replace(card, brief=True),))))
+        assert parts >= 2
+        tg.fail("sendMessage", 502, times=2, after=1)  # part one arrives, part two fails
+        first = await p.run_due(ref)
+        second = await p.run_due(ref)
+    assert first.status == "failed" and second.status == "sent"
+    texts = [m.visible for m in tg.sent_to(806)]
+    assert len(texts) == parts and len(set(texts)) == parts

@@ -202,10 +202,15 @@ class TelegramFake(BotApiMethods):
         """Who getChatMember/getChatAdministrators report as owner and administrators."""
         self._admins[chat_id] = (owner, set(user_ids))
 
-    def fail(self, method: str, status: int = 500, description: str = "", times: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer with this HTTP error."""
+    def fail(
+        self, method: str, status: int = 500, description: str = "", times: int = 1, *,
+        after: int = 0,
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer with this HTTP error (after ``after``
+        calls that succeed: "the second part of a card fails")."""
         text = description or {500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "")
-        self._failures.setdefault(method.lower(), []).extend([(status, text)] * times)
+        queued = self._failures.setdefault(method.lower(), [])
+        queued.extend([(0, "")] * after + [(status, text)] * times)
 
     def slow(self, method: str, seconds: float, times: int = 1) -> None:
         """The next ``times`` calls of ``method`` take ``seconds`` before answering."""
@@ -415,7 +420,9 @@ class TelegramFake(BotApiMethods):
             await asyncio.sleep(delays.pop(0))
         failures = self._failures.get(name)
         if failures:
-            raise ApiError(*failures.pop(0))
+            status, text = failures.pop(0)
+            if status:  # 0: a call let through before the failures ("after")
+                raise ApiError(status, text)
         if name == "getupdates":
             return await self._get_updates(params, request)
         if "chat_id" in params or name in DELIVERY:

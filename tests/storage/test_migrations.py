@@ -23,6 +23,7 @@ RELEASED_STEPS = [
     "m008_subscription_cross_lists",
     "m009_chat_due_times",
     "m010_subscription_coverage",
+    "m011_digest_parts",
 ]
 
 
