@@ -105,6 +105,11 @@ class SummarizerSettings(_Section):
     requests_per_minute: float = Field(default=10.0, ge=0)
     # Summaries written at the same time while preparing digests.
     concurrency: int = Field(default=4, ge=1, le=64)
+    # Model requests in flight at most; fewer when R × latency needs fewer (summarizer/limiter.py).
+    max_in_flight: int = Field(default=16, ge=1, le=256)
+    # A /summarize or link that would wait longer than this for a model slot gets the extractive
+    # card at once, upgraded in place when the model's summary arrives (seconds).
+    interactive_wait_s: float = Field(default=4.0, ge=0)
 
     @field_validator("default_language")
     @classmethod
