@@ -120,7 +120,11 @@ def blocked(reason: str = "SAFETY") -> Blocked:
 
 
 def status(
-    code: int, retry_after: float | None = None, message: str | None = None, *, retry_after_in: str = "body"
+    code: int,
+    retry_after: float | None = None,
+    message: str | None = None,
+    *,
+    retry_after_in: str = "body",
 ) -> Status:
     """An HTTP error reply."""
     return Status(code, retry_after, message, retry_after_in)
