@@ -122,6 +122,8 @@ class SummarizerSettings(_Section):
     requests_per_minute: float = Field(default=10.0, ge=0)
     # Summaries written at the same time while preparing digests.
     concurrency: int = Field(default=4, ge=1, le=64)
+    # Model requests in flight at most; fewer when R × latency needs fewer (summarizer/limiter.py).
+    max_in_flight: int = Field(default=16, ge=1, le=256)
     # Someone asking for a new summary gets a quick extractive card after this many seconds of
     # waiting for the model (at once when the model's queue is longer), edited in place later.
     interactive_wait_s: float = Field(default=4.0, ge=0, le=60)

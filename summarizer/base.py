@@ -23,6 +23,11 @@ class Summarizer(Protocol):
         page's header, where affiliations are printed ("" when unknown)."""
         ...
 
+    def estimated_wait_s(self) -> float:
+        """How long a new interactive request would wait for a model slot right now (0.0 when
+        there is no model or no limit), so a reply can go out extractive first and be upgraded."""
+        ...
+
     async def aclose(self) -> None:
         """Release connections (HTTP sessions); the summarizer is not used afterwards."""
 

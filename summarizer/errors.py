@@ -16,8 +16,22 @@ class InvalidOutput(SummarizerError):
 
 
 class BackendUnavailable(SummarizerError):
-    """The model service failed (network, 5xx, 429 after retries, timeout, bad key)."""
+    """The model service failed (network, 5xx, 429, timeout, bad key).
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    ``retryable``: trying again later may work (429, 5xx, connection refused), so
+    RateLimitedClient retries it through the limiter; ``rate_limited``: it was a 429;
+    ``retry_after``: the delay the server asked for, in seconds, if it named one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        retryable: bool = False,
+        rate_limited: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.retryable = retryable
+        self.rate_limited = rate_limited

@@ -76,6 +76,10 @@ class ExtractiveSummarizer:
         """Summarize ``paper`` from its abstract (``text`` only fills in for a thin abstract)."""
         return build_summary(paper, text, language)
 
+    def estimated_wait_s(self) -> float:
+        """Never waits: no model, no budget."""
+        return 0.0
+
     async def aclose(self) -> None:
         """Nothing to release; present so every backend closes the same way."""
 

@@ -2,7 +2,9 @@
 
 Empty answers are not passed on as text: no candidates, a safety block, or output cut at the
 token limit raise InvalidOutput with a reason the retry prompt can use. Service failures raise
-BackendUnavailable; messages never contain the API key.
+BackendUnavailable; messages never contain the API key. The SDK makes exactly one HTTP request
+per call (its retries are off): RateLimitedClient retries through the limiter, so every attempt
+is counted against the requests-per-minute budget.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from summarizer.schema import MAX_KEYWORDS, MAX_TAKEAWAYS, MIN_TAKEAWAYS, Summar
 
 log = logging.getLogger(__name__)
 
-RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504]
+RETRY_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
 TEMPERATURE = 0.3
 # A full summary is 1-4k tokens; thinking models count thoughts in this budget too. The bound
 # stops a looping model from running on (and costing) for minutes.
@@ -57,18 +59,13 @@ class GeminiClient:
         self.model = settings.model
         self._key = settings.api_key.get_secret_value()
         self._timeout_s = settings.timeout_s
-        retry = types.HttpRetryOptions(
-            attempts=settings.max_attempts,
-            initial_delay=settings.initial_backoff_s,
-            max_delay=settings.max_backoff_s,
-            jitter=min(1.0, settings.initial_backoff_s),
-            http_status_codes=RETRY_STATUS_CODES,
-        )
         http = types.HttpOptions(
             base_url=settings.base_url,
             api_version=settings.api_version,
             timeout=int(settings.timeout_s * 1000),  # milliseconds
-            retry_options=retry,  # also disables the SDK's implicit 1-10 s aiohttp retry
+            # One try per call: retries go through our limiter. Setting retry_options at all
+            # also disables the SDK's implicit 1-10 s retry of aiohttp connection errors.
+            retry_options=types.HttpRetryOptions(attempts=1),
         )
         self._client = genai.Client(api_key=self._key, http_options=http)
         self._schema = response_schema()
@@ -93,7 +90,9 @@ class GeminiClient:
                 f"Gemini did not answer within {self._timeout_s:g} s"
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
-            raise BackendUnavailable(f"cannot reach Gemini ({type(exc).__name__})") from None
+            raise BackendUnavailable(
+                f"cannot reach Gemini ({type(exc).__name__})", retryable=True
+            ) from None
         except errors.UnknownApiResponseError:
             raise BackendUnavailable("Gemini sent a response that is not JSON") from None
         return _answer_text(resp)
@@ -109,15 +108,19 @@ class GeminiClient:
             return BackendUnavailable(
                 f"Gemini rejected the API key (HTTP {code}); check PAPERBOY_GEMINI__API_KEY"
             )
+        retry_after = _retry_delay(exc)
         if code == 429:
-            retry_after = _retry_delay(exc)
             when = f"; retry after {retry_after:g} s" if retry_after is not None else ""
             return BackendUnavailable(
-                f"Gemini quota or rate limit exhausted (HTTP 429){when}", retry_after=retry_after
+                f"Gemini quota or rate limit exhausted (HTTP 429){when}",
+                retry_after=retry_after, retryable=True, rate_limited=True,
             )
         if code == 404:
             return BackendUnavailable(f"Gemini does not know model {self.model!r} (HTTP 404)")
-        return BackendUnavailable(f"Gemini failed (HTTP {code} {exc.status or ''}): {detail}")
+        return BackendUnavailable(
+            f"Gemini failed (HTTP {code} {exc.status or ''}): {detail}",
+            retry_after=retry_after, retryable=code in RETRY_STATUS_CODES,
+        )
 
     def _redact(self, text: str) -> str:
         return text.replace(self._key, "***") if self._key else text
@@ -129,7 +132,8 @@ def _is_key_error(exc: errors.APIError) -> bool:
 
 
 def _retry_delay(exc: errors.APIError) -> float | None:
-    """The delay from a google.rpc.RetryInfo detail ("retryDelay": "1.5s"), if any."""
+    """The server's delay: a google.rpc.RetryInfo detail ("retryDelay": "1.5s"), which is
+    precise, else a Retry-After header (whole seconds), else None."""
     body = exc.details if isinstance(exc.details, dict) else {}
     error = body.get("error", body)
     for detail in error.get("details", []) if isinstance(error, dict) else []:
@@ -137,7 +141,13 @@ def _retry_delay(exc: errors.APIError) -> float | None:
             match = _DELAY.match(str(detail.get("retryDelay", "")))
             if match:
                 return float(match.group(1))
-    return None
+    headers = getattr(exc.response, "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None  # an HTTP date: rare for this API, and the backoff covers it
+    return seconds if seconds is not None and 0 <= seconds < float("inf") else None
 
 
 def _answer_text(resp: types.GenerateContentResponse) -> str:

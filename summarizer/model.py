@@ -100,6 +100,11 @@ class ModelSummarizer:
         self._fallback = fallback
         self._max_input_chars = max_input_chars
 
+    def estimated_wait_s(self) -> float:
+        """The client's limiter's estimate for a new interactive request (0.0 without a limit)."""
+        estimate = getattr(self._client, "estimated_wait_s", None)
+        return float(estimate()) if callable(estimate) else 0.0
+
     async def summarize(
         self, paper: Paper, text: str, language: str, *, front_matter: str = ""
     ) -> Summary:

@@ -5,7 +5,9 @@ no key. Structured outputs are requested: the summary's JSON schema (``json_sche
 that rejects it is asked for plain JSON mode (``json_object``), then for plain text, each step
 once, and is not asked for the refused format again. Whatever comes back is validated anyway.
 Empty, filtered or cut-off answers raise InvalidOutput; service failures raise
-BackendUnavailable without the key in the message.
+BackendUnavailable without the key in the message. The client's own retries are off
+(``max_retries=0``): RateLimitedClient retries through the limiter, honouring ``retry-after-ms``
+/ ``retry-after``, so every attempt counts against the requests-per-minute budget.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ NO_KEY = "sk-no-key-required"
 SCHEMA_NAME = "paper_summary"
 # Response formats, best first; a server that refuses one is asked for the next.
 FORMATS = ("json_schema", "json_object", "text")
+# What the openai client itself would retry: worth another try later.
+RETRY_STATUS_CODES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
 class OpenAICompatClient:
@@ -48,14 +52,14 @@ class OpenAICompatClient:
             api_key=key or NO_KEY,
             base_url=settings.base_url,  # None: the client's default (api.openai.com)
             timeout=settings.timeout_s,
-            max_retries=settings.max_retries,
+            max_retries=0,  # RateLimitedClient retries (openai.max_retries times) via the limiter
         )
 
     async def generate(self, system: str, user: str) -> str:
         """The model's answer text; BackendUnavailable if the server cannot give one.
 
-        One overall deadline (1.5 × the timeout) bounds the client's own retries: a local model
-        stuck in a loop must not hold a user's /summarize for minutes.
+        One overall deadline (1.5 × the timeout) bounds the call, response-format fallbacks
+        included: a local model stuck in a loop must not hold a user's /summarize for minutes.
         """
         try:
             return await asyncio.wait_for(self._generate(system, user), self._deadline_s)
@@ -124,7 +128,9 @@ class OpenAICompatClient:
                 f"the model server did not answer within {self._timeout_s:g} s"
             )
         if isinstance(exc, openai.APIConnectionError):
-            return BackendUnavailable("cannot reach the model server (connection failed)")
+            return BackendUnavailable(
+                "cannot reach the model server (connection failed)", retryable=True
+            )
         if isinstance(exc, openai.APIStatusError):
             return self._status_error(exc)
         return BackendUnavailable(
@@ -143,13 +149,16 @@ class OpenAICompatClient:
             when = f"; retry after {retry_after:g} s" if retry_after is not None else ""
             return BackendUnavailable(
                 f"the model server's rate limit or quota is exhausted (HTTP 429){when}",
-                retry_after=retry_after,
+                retry_after=retry_after, retryable=True, rate_limited=True,
             )
         if code == 404:
             return BackendUnavailable(
                 f"the model server does not know model {self.model!r} (HTTP 404)"
             )
-        return BackendUnavailable(f"the model server failed (HTTP {code}): {self._detail(exc)}")
+        return BackendUnavailable(
+            f"the model server failed (HTTP {code}): {self._detail(exc)}",
+            retry_after=_retry_after(exc), retryable=code in RETRY_STATUS_CODES,
+        )
 
     def _detail(self, exc: openai.APIStatusError) -> str:
         body = exc.body if isinstance(exc.body, dict) else {}

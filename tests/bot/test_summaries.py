@@ -12,7 +12,13 @@ from pydantic import SecretStr
 
 from bot.__main__ import _summarize
 from bot.core.summaries import PaperSummaries
-from config.settings import ArxivSettings, GeminiSettings, Settings, StorageSettings
+from config.settings import (
+    ArxivSettings,
+    GeminiSettings,
+    Settings,
+    StorageSettings,
+    SummarizerSettings,
+)
 from papers.ids import parse_arxiv_id
 from papers.source import ArxivSource
 from storage.repository import Repository
@@ -35,6 +41,8 @@ def _settings(tmp_path: Path, arxiv: ArxivFake, gemini: GeminiFake) -> Settings:
                             min_interval_s=0.01, timeout_s=2, retries=1),
         gemini=GeminiSettings(api_key=SecretStr("test-gemini-key"), base_url=gemini.base_url,
                               max_attempts=2, initial_backoff_s=0.01, max_backoff_s=0.02),
+        # Unpaced: at the default 10/min the smooth limiter spaces model requests 6 s apart.
+        summarizer=SummarizerSettings(requests_per_minute=0),
     )
 
 

@@ -76,9 +76,13 @@ class Bot:
 
 
 def with_gemini(settings: Settings, gemini: GeminiFake) -> Settings:
-    """The same settings, with summaries written by the Gemini fake (one attempt per request)."""
-    return settings.model_copy(update={"gemini": GeminiSettings(
-        api_key=SecretStr("k-test-1234"), base_url=gemini.base_url, max_attempts=1)})
+    """The same settings, with summaries written by the Gemini fake (one attempt per request,
+    unpaced: at the default 10/min the smooth limiter spaces two requests 6 s apart)."""
+    return settings.model_copy(update={
+        "gemini": GeminiSettings(
+            api_key=SecretStr("k-test-1234"), base_url=gemini.base_url, max_attempts=1),
+        "summarizer": settings.summarizer.model_copy(update={"requests_per_minute": 0}),
+    })
 
 
 @contextlib.asynccontextmanager

@@ -26,12 +26,15 @@ Wire format as observed with google-genai 3.4 (shared/FACTS.md §4): ``POST
 ``{"candidates":[{"content":{"role":"model","parts":[{"text":…}]},"finishReason":"STOP"}],…}``;
 errors ``{"error":{"code":…,"message":…,"status":…,"details":[…]}}`` as the service sends them:
 400 is "API key not valid" with an ``API_KEY_INVALID`` ErrorInfo, 429 carries a
-``google.rpc.RetryInfo`` detail (``"retryDelay": "30s"``) and no Retry-After header.
+``google.rpc.RetryInfo`` detail (``"retryDelay": "30s"``) and, from the per-window limit
+(``GeminiFake(per_window=R, window_s=60, latency_s=…)``, see tests/fakes/model_api.py), also a
+``Retry-After`` header (whole seconds).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -49,6 +52,7 @@ from tests.fakes.model_api import (
     Status,
     Step,
     answer,
+    max_in_window,
     blocked,
     good,
     malformed,
@@ -69,6 +73,7 @@ __all__ = [
     "gemini_fake",
     "good",
     "malformed",
+    "max_in_window",
     "rambling",
     "sample_draft",
     "slow",
@@ -181,13 +186,15 @@ def _error(step: Status) -> web.Response:
                 "domain": "googleapis.com",
             }
         ]
-    if step.retry_after is not None:
+    if step.retry_after is not None and step.retry_after_in in ("body", "both"):
         delay = f"{step.retry_after:g}s"
         error["details"] = [
             {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}
         ]
-    # The real service puts the delay only in the RetryInfo detail, not in a Retry-After header.
-    return web.json_response({"error": error}, status=step.code)
+    headers = {}
+    if step.retry_after is not None and step.retry_after_in in ("header", "both"):
+        headers["Retry-After"] = str(math.ceil(step.retry_after))
+    return web.json_response({"error": error}, status=step.code, headers=headers)
 
 
 @pytest.fixture

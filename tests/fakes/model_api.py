@@ -14,17 +14,24 @@ Steps: ``good(draft=None)`` a valid summary (None: the sample for the requested 
 method section loops ~5,000 characters, ``truncated()`` output cut at the token limit,
 ``blocked()`` no text (safety), ``status(code, retry_after=None)`` an HTTP error with the
 service's real error body, ``slow(seconds, then=None)`` a reply that takes its time.
+
+A strict per-minute server, on a time scale of your choosing::
+
+    fake = GeminiFake(per_window=60, window_s=6.0, latency_s=0.3)   # "60/min", ten times faster
+    ...                                      # beyond 60 in any rolling 6 s: 429 + retry delay
+    fake.rejected                            # how many requests it refused
+    max_in_window([r.time for r in fake.requests], 6.0)   # the most it saw in any window
 """
 
 from __future__ import annotations
 
-import time
-
 import asyncio
+import bisect
 import json
 import re
+import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
@@ -62,6 +69,9 @@ class Status:
     code: int
     retry_after: float | None = None
     message: str | None = None
+    # Gemini: where the delay goes: "body" (RetryInfo, as the service does for quota), "header"
+    # (Retry-After) or "both" (what the per-window limit sends). OpenAI: always headers.
+    retry_after_in: str = "body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +119,15 @@ def blocked(reason: str = "SAFETY") -> Blocked:
     return Blocked(reason)
 
 
-def status(code: int, retry_after: float | None = None, message: str | None = None) -> Status:
+def status(
+    code: int,
+    retry_after: float | None = None,
+    message: str | None = None,
+    *,
+    retry_after_in: str = "body",
+) -> Status:
     """An HTTP error reply."""
-    return Status(code, retry_after, message)
+    return Status(code, retry_after, message, retry_after_in)
 
 
 def slow(seconds: float, then: Step | None = None) -> Slow:
@@ -257,12 +273,40 @@ class RecordedRequest:
     time: float = field(default_factory=time.monotonic)  # arrival (time.monotonic)
 
 
-class ModelFake:
-    """An aiohttp server on 127.0.0.1:0 that plays scripted steps; subclasses speak the wire."""
+def max_in_window(times: Sequence[float], window_s: float) -> int:
+    """The most of ``times`` that fall in any half-open window ``(t - window_s, t]``."""
+    ordered = sorted(times)
+    return max(
+        (i + 1 - bisect.bisect_right(ordered, t - window_s) for i, t in enumerate(ordered)),
+        default=0,
+    )
 
-    def __init__(self, default: Step | None = None) -> None:
+
+class ModelFake:
+    """An aiohttp server on 127.0.0.1:0 that plays scripted steps; subclasses speak the wire.
+
+    ``per_window`` (with ``window_s``): answer 429 to a request beyond that many accepted ones in
+    any rolling window, with the delay until the oldest leaves it; ``latency_s``: every answer
+    takes that long (the model thinking).
+    """
+
+    def __init__(
+        self,
+        default: Step | None = None,
+        *,
+        per_window: int | None = None,
+        window_s: float = 60.0,
+        latency_s: float = 0.0,
+    ) -> None:
         self.default: Step = default or Good()
         self.requests: list[RecordedRequest] = []
+        self.per_window = per_window
+        self.window_s = window_s
+        self.latency_s = latency_s
+        self.rejected = 0  # requests refused by the per-window limit
+        self.in_flight = 0  # requests being answered now
+        self.max_in_flight = 0  # the most ever answered at once
+        self._accepted: deque[float] = deque()  # arrival times inside the current window
         self._queue: deque[Step] = deque()
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -284,6 +328,13 @@ class ModelFake:
         """Queue steps; each request consumes one, then ``self.default`` answers."""
         self._queue.extend(steps)
         return self
+
+    def reset(self) -> None:
+        """Forget the requests received so far, and the per-window limit's count."""
+        self.requests.clear()
+        self._accepted.clear()
+        self.rejected = 0
+        self.max_in_flight = self.in_flight
 
     @property
     def pending(self) -> int:
@@ -316,14 +367,37 @@ class ModelFake:
 
     async def _play(self, record: RecordedRequest) -> web.StreamResponse:
         self.requests.append(record)
+        refusal = self._over_limit(record.time)
+        if refusal is not None:
+            return await self._reply(refusal, record)
         step = self._queue.popleft() if self._queue else self.default
-        while isinstance(step, Slow):
-            try:
-                await asyncio.wait_for(self._closing.wait(), step.seconds)
-            except TimeoutError:
-                pass
-            step = step.then or Good()
-        return await self._reply(step, record)
+        if self.latency_s > 0:
+            step = Slow(self.latency_s, step)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            while isinstance(step, Slow):
+                try:
+                    await asyncio.wait_for(self._closing.wait(), step.seconds)
+                except TimeoutError:
+                    pass
+                step = step.then or Good()
+            return await self._reply(step, record)
+        finally:
+            self.in_flight -= 1
+
+    def _over_limit(self, now: float) -> Status | None:
+        """A 429 step if this request is one too many for the window, else None (counted)."""
+        if self.per_window is None:
+            return None
+        while self._accepted and self._accepted[0] <= now - self.window_s:
+            self._accepted.popleft()
+        if len(self._accepted) >= self.per_window:
+            self.rejected += 1
+            wait = max(0.001, self._accepted[0] + self.window_s - now)
+            return Status(429, retry_after=round(wait, 3), retry_after_in="both")
+        self._accepted.append(now)
+        return None
 
     @staticmethod
     def draft_for(step: Good, record: RecordedRequest) -> Mapping[str, Any]:

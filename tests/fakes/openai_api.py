@@ -93,8 +93,11 @@ class OpenAIFake(ModelFake):
         *,
         json_mode: bool = True,
         accepts: frozenset[str] = frozenset({"json_schema", "json_object"}),
+        per_window: int | None = None,
+        window_s: float = 60.0,
+        latency_s: float = 0.0,
     ) -> None:
-        super().__init__(default)
+        super().__init__(default, per_window=per_window, window_s=window_s, latency_s=latency_s)
         self.json_mode = json_mode  # False: reject requests that carry response_format (400)
         # The response_format types this server knows (older llama.cpp: json_object only).
         self.accepts = accepts

@@ -71,33 +71,57 @@ async def test_the_default_answer_follows_the_requested_language(
     assert json.loads(text) == SAMPLE_DRAFT_ZH
 
 
-async def test_a_503_is_retried_with_backoff(client: GeminiClient, gemini_fake: GeminiFake) -> None:
-    """One overloaded reply, then success: the SDK's retry options do the work."""
-    gemini_fake.script(status(503), good(SAMPLE_DRAFT_EN))
-    text = await client.generate("s", "u")
-    assert json.loads(text)["tldr"] == SAMPLE_DRAFT_EN["tldr"]
-    assert len(gemini_fake.requests) == 2
-
-
-async def test_persistent_429_becomes_backend_unavailable_with_retry_after(
+async def test_a_503_is_one_request_and_retryable(
     client: GeminiClient, gemini_fake: GeminiFake
 ) -> None:
-    """Quota exhausted on every attempt: BackendUnavailable carries RetryInfo's delay."""
-    gemini_fake.script(*[status(429, retry_after=7.5)] * 3)
+    """The SDK's own retries are off: one HTTP request, a retryable error for our limiter."""
+    gemini_fake.script(status(503), good(SAMPLE_DRAFT_EN))
+    with pytest.raises(BackendUnavailable, match="HTTP 503") as info:
+        await client.generate("s", "u")
+    assert info.value.retryable and not info.value.rate_limited
+    assert len(gemini_fake.requests) == 1
+
+
+async def test_a_429_carries_the_retry_delay(client: GeminiClient, gemini_fake: GeminiFake) -> None:
+    """Quota exhausted: one request, BackendUnavailable with RetryInfo's delay, no hidden sleep."""
+    gemini_fake.script(status(429, retry_after=7.5))
     start = time.monotonic()
     with pytest.raises(BackendUnavailable) as info:
         await client.generate("s", "u")
     assert info.value.retry_after == 7.5
+    assert info.value.retryable and info.value.rate_limited
     assert "429" in str(info.value)
-    assert len(gemini_fake.requests) == 3  # max_attempts
-    assert time.monotonic() - start < 2  # test-sized backoff, no hidden 1-10 s sleeps
+    assert len(gemini_fake.requests) == 1
+    assert time.monotonic() - start < 2  # the SDK did not sleep on it
+
+
+async def test_a_retry_after_header_is_read_without_retry_info(
+    client: GeminiClient, gemini_fake: GeminiFake
+) -> None:
+    """Where the body has no RetryInfo, the Retry-After header names the delay."""
+    gemini_fake.script(status(429, retry_after=3, retry_after_in="header"))
+    with pytest.raises(BackendUnavailable) as info:
+        await client.generate("s", "u")
+    assert info.value.retry_after == 3.0
+
+
+async def test_the_per_window_limit_refuses_with_both_delays(
+    client: GeminiClient, gemini_fake: GeminiFake
+) -> None:
+    """The fake's strict window answers the request beyond it with 429 and the time left."""
+    gemini_fake.per_window, gemini_fake.window_s = 1, 60.0
+    await client.generate("s", "u")
+    with pytest.raises(BackendUnavailable) as info:
+        await client.generate("s", "u")  # the second in the window: refused
+    assert info.value.retry_after is not None and 59 <= info.value.retry_after <= 60
+    assert gemini_fake.rejected == 1 and len(gemini_fake.requests) == 2
 
 
 async def test_persistent_500_becomes_backend_unavailable(
     client: GeminiClient, gemini_fake: GeminiFake
 ) -> None:
     """A server that keeps failing is 'unavailable', not a crash."""
-    gemini_fake.script(*[status(500)] * 3)
+    gemini_fake.script(status(500))
     with pytest.raises(BackendUnavailable, match="HTTP 500"):
         await client.generate("s", "u")
 
@@ -106,7 +130,7 @@ async def test_persistent_500_becomes_backend_unavailable(
 async def test_a_bad_key_is_reported_without_the_key(
     client: GeminiClient, gemini_fake: GeminiFake, code: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Rejected credentials say so clearly, are not retried, and never echo the key."""
+    """Rejected credentials say so clearly, are not retryable, and never echo the key."""
     caplog.set_level(logging.DEBUG)
     gemini_fake.script(status(code))
     with pytest.raises(BackendUnavailable) as info:
@@ -114,6 +138,7 @@ async def test_a_bad_key_is_reported_without_the_key(
     message = str(info.value)
     assert "API key" in message and "PAPERBOY_GEMINI__API_KEY" in message
     assert GEMINI_KEY not in message and GEMINI_KEY not in caplog.text
+    assert not info.value.retryable
     assert len(gemini_fake.requests) == 1
 
 
@@ -152,7 +177,7 @@ async def test_a_slow_reply_times_out(
 
 
 async def test_an_unreachable_server_is_unavailable(gemini_settings: GeminiSettings) -> None:
-    """Connection refused (nothing listening) is retried, then reported, quickly."""
+    """Connection refused (nothing listening) is reported at once, as retryable."""
     async with GeminiFake() as gone:
         url = gone.base_url
     gemini = GeminiClient(gemini_settings.model_copy(update={"base_url": url}))

@@ -10,9 +10,12 @@ import pytest
 from config.settings import GeminiSettings, OpenAISettings
 from papers.models import Paper
 from summarizer.extractive import ExtractiveSummarizer
+from summarizer.base import ModelClient
 from summarizer.gemini import GeminiClient
+from summarizer.limiter import ModelLimiter
 from summarizer.model import ModelSummarizer, fallback_note
 from summarizer.openai_compat import OpenAICompatClient
+from summarizer.ratelimit import RateLimitedClient, RetryPolicy
 from summarizer.prompts import PAPER_END, PAPER_START
 from summarizer.schema import Summary, SummaryDraft
 from tests.fakes.gemini_api import (
@@ -57,12 +60,17 @@ def fallback() -> RecordingFallback:
     return RecordingFallback()
 
 
+def retrying(client: ModelClient, attempts: int = 3) -> RateLimitedClient:
+    """The client as make_summarizer wires it: unpaced here, retries with test-sized backoff."""
+    return RateLimitedClient(client, ModelLimiter(0), RetryPolicy(attempts, 0.01, 0.02))
+
+
 @pytest.fixture
 async def summarizer(
     gemini_settings: GeminiSettings, fallback: RecordingFallback
 ) -> AsyncIterator[ModelSummarizer]:
-    """A Gemini-backed ModelSummarizer aimed at the fake."""
-    model = ModelSummarizer(GeminiClient(gemini_settings), fallback)
+    """A Gemini-backed ModelSummarizer aimed at the fake, retrying like the real wiring."""
+    model = ModelSummarizer(retrying(GeminiClient(gemini_settings)), fallback)
     yield model
     await model.aclose()
 
@@ -110,7 +118,7 @@ async def test_chinese_summary(
 async def test_503_then_success(
     summarizer: ModelSummarizer, gemini_fake: GeminiFake, paper: Paper
 ) -> None:
-    """A transient 503 is retried inside the client; the reader never notices."""
+    """A transient 503 is retried (through the limiter); the reader never notices."""
     gemini_fake.script(status(503), good())
     summary = await summarizer.summarize(paper, BODY, "en")
     assert summary == expected(SAMPLE_DRAFT_EN)
@@ -207,11 +215,11 @@ async def test_quota_exhausted_falls_back_without_a_second_round(
 ) -> None:
     """429 on every attempt: extractive summary, 'service unavailable' note, no retry prompt."""
     caplog.set_level(logging.WARNING, logger="summarizer.model")
-    gemini_fake.default = status(429, retry_after=30)
+    gemini_fake.default = status(429, retry_after=0.05)
     summary = await summarizer.summarize(paper, BODY, "en")
     assert_fallback(summary, fallback, fallback_note("en", unavailable=True))
     assert "service was unavailable" in (summary.note or "")
-    assert len(gemini_fake.requests) == 3  # the client's own attempts, then give up
+    assert len(gemini_fake.requests) == 3  # the attempts (each after the delay), then give up
     assert "429" in caplog.text
 
 
@@ -257,7 +265,7 @@ async def test_no_log_line_ever_contains_the_key(
 ) -> None:
     """Across retries, 5xx, 429 and validation failures, DEBUG logs stay key-free."""
     caplog.set_level(logging.DEBUG)
-    gemini_fake.script(status(503), malformed(), status(500), status(429, retry_after=1), good())
+    gemini_fake.script(status(503), malformed(), status(500), status(429, retry_after=0.05), good())
     await summarizer.summarize(paper, BODY, "en")
     assert caplog.records  # something was logged
     assert GEMINI_KEY not in caplog.text
@@ -302,8 +310,8 @@ async def test_a_model_that_obeys_the_injection_is_not_believed(
 async def openai_summarizer(
     openai_settings: OpenAISettings, fallback: RecordingFallback
 ) -> AsyncIterator[ModelSummarizer]:
-    """An OpenAI-compatible ModelSummarizer aimed at the fake."""
-    model = ModelSummarizer(OpenAICompatClient(openai_settings), fallback)
+    """An OpenAI-compatible ModelSummarizer aimed at the fake, retrying like the real wiring."""
+    model = ModelSummarizer(retrying(OpenAICompatClient(openai_settings)), fallback)
     yield model
     await model.aclose()
 
@@ -335,7 +343,7 @@ async def test_openai_rate_limit_falls_back(
     fallback: RecordingFallback,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """429 after the client's retries: extractive summary with the 'unavailable' note."""
+    """429 after every retry: extractive summary with the 'unavailable' note."""
     caplog.set_level(logging.DEBUG)
     openai_fake.default = status(429, retry_after=0.01)
     summary = await openai_summarizer.summarize(paper, BODY, "en")

@@ -67,22 +67,27 @@ async def test_a_local_server_needs_no_key(openai_fake: OpenAIFake) -> None:
     await oa.aclose()
 
 
-async def test_a_503_is_retried(client: OpenAICompatClient, openai_fake: OpenAIFake) -> None:
-    """One overloaded reply, then success."""
-    openai_fake.script(status(503, retry_after=0.01), good())
-    assert json.loads(await client.generate("s", "u"))["tldr"] == SAMPLE_DRAFT_EN["tldr"]
-    assert len(openai_fake.requests) == 2
-
-
-async def test_persistent_429_carries_retry_after(
+async def test_a_503_is_one_request_and_retryable(
     client: OpenAICompatClient, openai_fake: OpenAIFake
 ) -> None:
-    """Rate-limited on every attempt: BackendUnavailable with the server's retry-after."""
-    openai_fake.script(*[status(429, retry_after=0.02)] * 3)
+    """The client's own retries are off (max_retries=0): one request, a retryable error."""
+    openai_fake.script(status(503, retry_after=0.01), good())
+    with pytest.raises(BackendUnavailable, match="HTTP 503") as info:
+        await client.generate("s", "u")
+    assert info.value.retryable and info.value.retry_after == pytest.approx(0.01)
+    assert len(openai_fake.requests) == 1
+
+
+async def test_a_429_carries_retry_after(
+    client: OpenAICompatClient, openai_fake: OpenAIFake
+) -> None:
+    """Rate-limited: one request, BackendUnavailable with the server's retry-after-ms."""
+    openai_fake.script(status(429, retry_after=0.02))
     with pytest.raises(BackendUnavailable) as info:
         await client.generate("s", "u")
     assert info.value.retry_after == pytest.approx(0.02)
-    assert len(openai_fake.requests) == 3  # first try + max_retries=2
+    assert info.value.retryable and info.value.rate_limited
+    assert len(openai_fake.requests) == 1
 
 
 @pytest.mark.parametrize("code", [401, 403])
@@ -92,13 +97,14 @@ async def test_a_bad_key_is_reported_without_the_key(
     code: int,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Rejected credentials name the setting, never the key, and are not retried."""
+    """Rejected credentials name the setting, never the key, and are not retryable."""
     caplog.set_level(logging.DEBUG)
     openai_fake.script(status(code, message=f"Incorrect API key provided: {OPENAI_KEY}"))
     with pytest.raises(BackendUnavailable) as info:
         await client.generate("s", "u")
     assert "PAPERBOY_OPENAI__API_KEY" in str(info.value)
     assert OPENAI_KEY not in str(info.value) and OPENAI_KEY not in caplog.text
+    assert not info.value.retryable
     assert len(openai_fake.requests) == 1
 
 
