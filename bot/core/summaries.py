@@ -82,8 +82,7 @@ class PaperSummaries:
 
     def model_wait_s(self) -> float:
         """How long a new interactive request would wait for the model right now (0: at once)."""
-        estimate = getattr(self._summarizer, "estimated_wait_s", None)
-        return float(estimate()) if estimate is not None else 0.0
+        return self._summarizer.estimated_wait_s()
 
     async def quick_card(self, paper: Paper, language: str) -> PaperCard:
         """An extractive card from the abstract, marked provisional: what someone sees at once

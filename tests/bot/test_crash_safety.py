@@ -75,7 +75,7 @@ async def test_kill_9_mid_digest_loses_nothing_and_repeats_at_most_one_message_p
         out, err = await asyncio.wait_for(child.communicate(), 60)
         if child.returncode == 0:
             assert b"DONE" in out, err.decode()[-2000:]
-            finished = kills >= KILLS or True
+            finished = True  # the digests are complete (a clean run after the kills)
         elif child.returncode != -9:
             pytest.fail(f"the bot exited with {child.returncode}: {err.decode()[-2000:]}")
     assert kills >= KILLS, f"the digests finished after {kills} kills: make them longer"
