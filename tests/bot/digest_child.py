@@ -16,7 +16,13 @@ from pydantic import SecretStr
 from bot.app import open_services
 from bot.core.lifecycle import ChatLifecycle
 from bot.platforms.telegram_bot import TelegramPlatform
-from config.settings import ArxivSettings, Settings, StorageSettings, SummarizerSettings, TelegramSettings
+from config.settings import (
+    ArxivSettings,
+    Settings,
+    StorageSettings,
+    SummarizerSettings,
+    TelegramSettings,
+)
 from storage.models import ChatRef
 from tests.bot.test_digest import TOKEN, TUESDAY_8AM, Clock
 
