@@ -18,6 +18,7 @@ from bot.core.digest import Digests
 from bot.core.digest_commands import DigestCommands
 from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
+from bot.core.quota import SummaryQuota
 from bot.core.messages import ActionKind
 from bot.core.ports import Platform
 from bot.core.scheduler import DigestScheduler
@@ -95,9 +96,12 @@ async def open_services(
             repo, supply, summaries, settings=settings.digest,
             concurrency=settings.summarizer.concurrency, clock=clock,
         )
+        # One quota for /summarize, links and /digest (its reservations live in memory).
+        quota = SummaryQuota(repo, per_user=limits.summaries_per_user_per_hour,
+                             per_chat=limits.summaries_per_chat_per_hour)
         commands = Commands(
-            summaries, repo, default_language=language, limits=limits,
-            groups=(chat_commands, DigestCommands(digests)), figures=figures,
+            summaries, repo, default_language=language, limits=limits, quota=quota,
+            groups=(chat_commands, DigestCommands(digests, quota)), figures=figures,
             quick_after_s=settings.summarizer.interactive_wait_s,
         )
         yield Services(

@@ -94,6 +94,7 @@ class Commands:
         groups: tuple[CommandGroup, ...] = (),
         figures: PaperFigures | None = None,
         quick_after_s: float = 4.0,
+        quota: SummaryQuota | None = None,
     ) -> None:
         self._quick_after_s = quick_after_s
         # Model summaries still being written for a provisional card someone already got.
@@ -103,7 +104,7 @@ class Commands:
         self._repo = repo
         self._default_language = default_language
         self._limits = limits
-        self._quota = SummaryQuota(
+        self._quota = quota or SummaryQuota(
             repo,
             per_user=limits.summaries_per_user_per_hour,
             per_chat=limits.summaries_per_chat_per_hour,

@@ -92,8 +92,15 @@ class Digests:
         )
         self.platforms: dict[str, Platform] = {}
 
-    async def run(self, ref: ChatRef, *, trigger: str, due_at: datetime | None = None) -> Outcome:
-        """Plan and send the chat's digest for ``due_at`` (now for /digest); safe to call twice."""
+    async def run(
+        self, ref: ChatRef, *, trigger: str, due_at: datetime | None = None,
+        budget: Callable[[], bool] | None = None,
+    ) -> Outcome:
+        """Plan and send the chat's digest for ``due_at`` (now for /digest); safe to call twice.
+
+        ``budget`` (for /digest): asked before each new model summary; when it says no, the
+        paper comes with its extractive summary (marked as such) instead, so a /max 50 digest
+        costs no more model calls than the person's quota allows."""
         async with self._chat_locks.setdefault(ref, asyncio.Lock()):
             chat, step = await self._prepare(ref, trigger, due_at)
             if isinstance(step, Outcome):
@@ -101,7 +108,7 @@ class Digests:
                     return await self._send_quiet_note(chat, step)
                 return step
             assert chat is not None
-            return await self._deliver(step, chat)
+            return await self._deliver(step, chat, budget)
 
     async def plan(
         self, ref: ChatRef, *, trigger: str = "schedule", due_at: datetime | None = None
@@ -281,7 +288,9 @@ class Digests:
 
     # -- delivery --------------------------------------------------------------------------------
 
-    async def _deliver(self, record: DigestRecord, chat: Chat) -> Outcome:
+    async def _deliver(
+        self, record: DigestRecord, chat: Chat, budget: Callable[[], bool] | None = None
+    ) -> Outcome:
         platform = self.platforms.get(chat.ref.platform)
         if platform is None:
             log.error("no %s platform running; digest %s waits", chat.ref.platform, record.id)
@@ -294,7 +303,7 @@ class Digests:
         async with self._sending:
             # Cards are prepared in the chat's own sending turn: ten thousand chats waiting for
             # a turn hold no cards in memory.
-            cards = await asyncio.gather(*(self._card(v, chat.language) for v in pending))
+            cards = await asyncio.gather(*(self._card(v, chat.language, budget) for v in pending))
             return await self._send(record, chat, platform, cards)
 
     async def _send(
@@ -349,11 +358,22 @@ class Digests:
         log.info("digest %s: %d papers to %s", record.id, sent, chat.ref)
         return Outcome("sent", sent=sent, record=record)
 
-    async def _card(self, versioned_id: str, language: str) -> PaperCard | None:
+    async def _card(
+        self, versioned_id: str, language: str, budget: Callable[[], bool] | None = None
+    ) -> PaperCard | None:
         """The summarized card (once per paper and language); None if arXiv cannot give it."""
         async with self._concurrency:
             try:
-                return await self._summaries.card(parse_arxiv_id(versioned_id), language)
+                ref = parse_arxiv_id(versioned_id)
+                if budget is not None and self._summaries.backend != "extractive":
+                    paper = await self._summaries.paper(ref)
+                    cached = self._summaries.cached_card(paper, language)
+                    if cached is not None:
+                        return cached
+                    if not budget():  # over the quota: the abstract's sentences, marked
+                        return replace(await self._summaries.quick_card(paper, language),
+                                       provisional=False)
+                return await self._summaries.card(ref, language)
             except PapersError:
                 log.exception("digest: could not prepare %s", versioned_id)
                 return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.digest import Digests
 from bot.core.messages import Incoming, Reply, Tone
+from bot.core.quota import SummaryQuota
 
 _REPLIES = {
     "nothing-new": "Nothing new since your last digest. arXiv announces new papers Sunday to "
@@ -29,12 +30,14 @@ class DigestCommands:
 
     names = frozenset({"digest"})
 
-    def __init__(self, digests: Digests) -> None:
+    def __init__(self, digests: Digests, quota: SummaryQuota | None = None) -> None:
         self._digests = digests
+        self._quota = quota
 
     async def handle(self, name: str, args: str, incoming: Incoming) -> Reply:
         """Send the digest through the chat's platform; answer only when there is nothing to send."""
-        outcome = await self._digests.run(incoming.chat, trigger="command")
+        budget = self._quota.budget(incoming) if self._quota is not None else None
+        outcome = await self._digests.run(incoming.chat, trigger="command", budget=budget)
         if outcome.status == "sent":
             return Reply(())
         status = outcome.status

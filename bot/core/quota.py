@@ -67,6 +67,18 @@ class SummaryQuota:
         if spent:
             self.spend(incoming)
 
+    def budget(self, incoming: Incoming) -> Callable[[], bool]:
+        """A yes/no per new summary for work done on someone's behalf (/digest): each yes is
+        counted at once for the user and the chat."""
+
+        def take() -> bool:
+            if self.wait_needed(incoming) is not None:
+                return False
+            self.spend(incoming)
+            return True
+
+        return take
+
     def wait_needed(self, incoming: Incoming) -> timedelta | None:
         """None when a new summary is allowed now; else how long until it is."""
         now = self._clock()

@@ -12,6 +12,7 @@ import pytest
 
 from bot.core.messages import Reply
 from bot.render.telegram_html import render_reply
+from config.settings import ChatSettings
 from papers.ids import parse_arxiv_id
 from tests.bot.test_digest import TOKEN, TUESDAY_8AM, Clock, Process, cv_papers, make_settings
 from tests.bot.test_telegram_bot import _long_draft
@@ -137,3 +138,20 @@ async def test_a_card_split_over_messages_resumes_from_the_part_not_sent(
     assert first.status == "failed" and second.status == "sent"
     texts = [m.visible for m in tg.sent_to(806)]
     assert len(texts) == parts and len(set(texts)) == parts
+
+
+async def test_digest_command_spends_the_quota_and_marks_the_rest_extractive(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """/digest with /max 5 and two new summaries left this hour: two model calls; the other
+    three papers come with their abstract's sentences, marked as such."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 5))
+    settings = make_settings(tmp_path, tg, arxiv_server, gemini).model_copy(
+        update={"chat": ChatSettings(summaries_per_user_per_hour=2)})
+    async with Process(settings, Clock(TUESDAY_8AM)) as p:
+        p.chat(807, "cs.CV", max_papers=5)
+        tg.user_message(807, "/digest")
+        await tg.wait_for_messages(6, chat_id=807, timeout=15)
+    cards = [m.visible for m in tg.sent_to(807)[1:]]
+    assert len(gemini.requests) == 2
+    assert sum("Extractive summary" in card for card in cards) == 3
