@@ -18,9 +18,9 @@ from bot.core.digest import Digests
 from bot.core.digest_commands import DigestCommands
 from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
-from bot.core.quota import SummaryQuota
 from bot.core.messages import ActionKind
 from bot.core.ports import Platform
+from bot.core.quota import SummaryQuota
 from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
