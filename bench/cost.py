@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bench.goals import Goal
 from bench.harness import (
     DUE,
     MAILING,
@@ -181,6 +182,7 @@ class Run:
     rss_before_mib: float
     delivered: dict[ChatRef, list[str]]  # papers each chat got (versioned ids)
     naive_fetches: int  # arXiv requests if every chat fetched its own topics' sources
+    needed_sources: int = 0  # distinct sources (feed sets, raw queries) the topics read
 
 
 async def run_digests(services: Services, topics: dict[ChatRef, list[Topic]], timeout_s: float) -> Run:
@@ -203,7 +205,9 @@ async def run_digests(services: Services, topics: dict[ChatRef, list[Topic]], ti
     }
     supply = services.digests._supply  # the digests' own rule for which sources a topic reads
     naive = sum(len(supply.sources_for(t)) for ts in topics.values() for t in ts)
-    return Run(wall, [o for o, _ in done], [t for _, t in done], cpu, rss_before, delivered, naive)
+    needed = len({key for ts in topics.values() for t in ts for key in supply.sources_for(t)})
+    return Run(wall, [o for o, _ in done], [t for _, t in done], cpu, rss_before, delivered, naive,
+               needed)
 
 
 def figures(args: argparse.Namespace, day: Day, run: Run, arxiv: ArxivFake, gemini: GeminiFake,
@@ -222,6 +226,7 @@ def figures(args: argparse.Namespace, day: Day, run: Run, arxiv: ArxivFake, gemi
         ("distinct topics subscribed", len({t for _, _, ts in day.chats for t in ts})),
         ("arXiv requests: feed", feeds),
         ("arXiv requests: API search", queries),
+        ("distinct sources the topics need (feed sets + raw queries)", run.needed_sources),
         ("arXiv pacing (s between requests)", interval_s),
         ("model calls (Gemini fake)", calls),
         ("distinct (paper, language) delivered", len(pairs)),
@@ -245,6 +250,31 @@ def figures(args: argparse.Namespace, day: Day, run: Run, arxiv: ArxivFake, gemi
 
 async def main_async(args: argparse.Namespace) -> None:
     """Generate the day, start the fakes, run every digest, print the figures."""
+    rows, tally = await measure(args)
+    print_table(f"cost: {machine()}", rows)
+    print_table("warnings logged during the run", tally.rows())
+
+
+def goals(quick: bool = False) -> list[Goal]:
+    """P2: one model call per (paper, language) delivered; P3: one arXiv request per source the
+    topics need, per cycle (1,000 chats × 3 topics, 300 papers; quick: 200 chats)."""
+    args = parse_args(["--chats", "200" if quick else "1000", "--arxiv-interval", "0.1"])
+    hard_timeout(args.timeout + 120)
+    rows = dict(asyncio.run(measure(args))[0])
+    calls, pairs = int(rows["model calls (Gemini fake)"]), int(rows["distinct (paper, language) delivered"])
+    requests = int(rows["arXiv requests: feed"]) + int(rows["arXiv requests: API search"])
+    needed = int(rows["distinct sources the topics need (feed sets + raw queries)"])
+    what = f"{args.chats:,} chats × {args.topics} topics, {args.papers} papers"
+    return [
+        Goal("P2", f"model calls ÷ (paper, language) delivered ({what})",
+             f"{calls / max(pairs, 1):.2f} ({calls} / {pairs})", "1.00", calls == pairs),
+        Goal("P3", "arXiv requests ÷ sources the topics need, per cycle",
+             f"{requests / max(needed, 1):.2f} ({requests} / {needed})", "1.00", requests == needed),
+    ]
+
+
+async def measure(args: argparse.Namespace) -> tuple[list[tuple[str, object]], LogTally]:
+    """Run every chat's digest against the fakes; the figures and the warnings logged."""
     tally = LogTally.install()
     day = make_day(args)
     with tempfile.TemporaryDirectory(prefix="paperboy-bench-") as tmp, ArxivFake(
@@ -263,8 +293,7 @@ async def main_async(args: argparse.Namespace) -> None:
                 topics = add_chats(services, day)
                 run = await run_digests(services, topics, args.timeout)
             rows = figures(args, day, run, arxiv, gemini, platform, args.arxiv_interval)
-    print_table(f"cost: {machine()}", rows)
-    print_table("warnings logged during the run", tally.rows())
+    return rows, tally
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
