@@ -220,12 +220,21 @@ def _sends(fake: LoopThread, tg: TelegramFake) -> list[RecordedRequest]:
     return fake.call(lambda: [r for r in tg.requests if r.method.lower() == "sendmessage"])
 
 
+def _chat_of(request: RecordedRequest) -> int | None:
+    """The chat a recorded send went to (None: the fake could not read the request)."""
+    try:
+        return int(request.form["chat_id"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _match(asks: list[Ask], sends: list[RecordedRequest]) -> list[Ask]:
     """Each ask's reply: the first delivered sendMessage to its chat after it was queued."""
     by_chat: dict[int, list[float]] = {}
     for r in sends:
-        if r.status == 200:
-            by_chat.setdefault(int(r.form["chat_id"]), []).append(r.time)
+        chat_id = _chat_of(r)
+        if r.status == 200 and chat_id is not None:
+            by_chat.setdefault(chat_id, []).append(r.time)
     matched = []
     for ask in asks:
         later = [t for t in by_chat.get(ask.chat_id, ()) if t >= ask.queued]
@@ -294,7 +303,7 @@ async def _under_load(
     await asyncio.gather(*tasks, return_exceptions=True)
     digest_ids = {int(r.chat_id) for r in refs}
     sends = [r for r in _sends(fake, tg) if window_start <= r.time <= window_end
-             and int(r.form["chat_id"]) in digest_ids]  # fmt: skip
+             and _chat_of(r) in digest_ids]  # fmt: skip
     calls = [r for r in gemini.requests if window_start <= r.time <= window_end]
     load = Load(
         window_s=window_end - window_start,
