@@ -1,9 +1,9 @@
 """Reply latency (issue 9, P4): how long a person waits for ``/help`` and a cached ``/summarize``,
 at rest and while a large digest is being sent and hundreds of papers wait for the model.
 
-    python -m bench.latency                 # A: 20 chats at once; B: 2,000-chat digest, 300 papers, 20 s
-    python -m bench.latency --quick         # 300 chats, 60 papers, 8 s (about 30 s in all)
-    python -m bench.latency --help          # every option
+    python -m bench.latency             # A: 20 chats at once; B: 2,000 chats, 300 papers, 20 s
+    python -m bench.latency --quick     # 300 chats, 60 papers, 8 s (about 20 s in all)
+    python -m bench.latency --help      # every option
 
 The real bot (``bot.app.open_services`` + the Telegram platform of ``build_platforms``, i.e.
 python-telegram-bot with its limiter and the per-chat pacer) talks to the loopback Bot API fake
@@ -46,6 +46,7 @@ from bench.harness import (
 )
 from bot.app import Services, build_platforms, open_services
 from bot.core.digest import Outcome
+from config.settings import Settings
 from papers.ids import parse_arxiv_id
 from papers.query import parse_topic
 from storage.models import ChatRef
@@ -113,14 +114,12 @@ def _mailing(n: int) -> list[ListingEntry]:
     """``n`` cs.CV papers; paper i is about word i % topics."""
     words = [WORDS[i % _topics(n)] for i in range(n)]
     return [
-        feed_entry(
-            f"2611.{10001 + i:05d}", 1, f"Sparse {word} attention for video ({i})",
-            [f"A. Author{i}", "B. Coauthor"],
-            f"We study {word} scenes. " + "Our method improves accuracy. " * 10,
-            categories=("cs.CV",),
-        )  # fmt: skip
+        feed_entry(f"2611.{10001 + i:05d}", 1, f"Sparse {word} attention for video ({i})",
+                   [f"A. Author{i}", "B. Coauthor"],
+                   f"We study {word} scenes. " + "Our method improves accuracy. " * 10,
+                   categories=("cs.CV",))
         for i, word in enumerate(words)
-    ]
+    ]  # fmt: skip
 
 
 def _ready_papers() -> list[ListingEntry]:
@@ -144,12 +143,13 @@ def _page(title: str, abstract: str) -> str:
     paragraphs = "".join(
         f'<section class="ltx_section" id="S{n}"><h2 class="ltx_title ltx_title_section">'
         f'<span class="ltx_tag ltx_tag_section">{n} </span>{name}</h2><div class="ltx_para">'
-        f'<p class="ltx_p">{abstract} {name} matters here. ' + "We report what we measured. " * 30
+        f'<p class="ltx_p">{abstract} {name} matters here. '
+        + "We report what we measured. " * 30
         + "</p></div></section>"
         for n, name in enumerate(("Introduction", "Method", "Experiments", "Conclusion"), 1)
     )
     return (
-        f"<!DOCTYPE html><html lang=\"en\"><head><title>{title}</title></head><body>"
+        f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
         f'<div class="ltx_page_content"><article class="ltx_document">'
         f'<h1 class="ltx_title ltx_title_document">{title}</h1>'
         f'<div class="ltx_abstract"><h6 class="ltx_title ltx_title_abstract">Abstract</h6>'
@@ -163,11 +163,19 @@ def _serve(arxiv: ArxivFake, papers: int) -> None:
     for entry in listing:
         arxiv.add_html(f"{entry.arxiv_id}v1", _page(entry.title, entry.abstract))
     for entry in _ready_papers():  # summarized before B through /summarize's path
-        arxiv.add_paper(entry.arxiv_id, 1, entry.title, entry.creator.split(", "), entry.abstract,
-                        categories=entry.categories)
+        arxiv.add_paper(
+            entry.arxiv_id,
+            1,
+            entry.title,
+            entry.creator.split(", "),
+            entry.abstract,
+            categories=entry.categories,
+        )
     for i, arxiv_id in enumerate(_cached_ids()):
         title, abstract = f"Talking heads in real time ({i})", "We make talking heads fast. " * 8
-        arxiv.add_paper(arxiv_id, 1, title, ["C. Asker", "D. Other"], abstract, categories=("cs.CV",))
+        arxiv.add_paper(
+            arxiv_id, 1, title, ["C. Asker", "D. Other"], abstract, categories=("cs.CV",)
+        )
         arxiv.add_html(f"{arxiv_id}v1", _page(title, abstract))
 
 
@@ -245,7 +253,10 @@ def _match(asks: list[Ask], sends: list[RecordedRequest]) -> list[Ask]:
     return matched
 
 
-async def _wait_replies(fake: LoopThread, tg: TelegramFake, asks: list[Ask], timeout_s: float) -> list[Ask]:
+async def _wait_replies(
+    fake: LoopThread, tg: TelegramFake, asks: list[Ask], timeout_s: float
+) -> list[Ask]:
+    """The asks with their replies, once all came or ``timeout_s`` passed."""
     deadline = time.monotonic() + timeout_s
     while True:
         matched = _match(asks, _sends(fake, tg))
@@ -281,7 +292,7 @@ async def _under_load(
             outcome = await services.digests.run(ref, trigger="schedule", due_at=DUE)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a failed chat is a figure, not a crash
+        except Exception as exc:  # noqa: BLE001 (a failed chat is a figure, not a crash)
             return type(exc).__name__
         return outcome.status if isinstance(outcome, Outcome) else "?"
 
@@ -339,8 +350,13 @@ async def measure(args: argparse.Namespace) -> Result:
         tg = TelegramFake(token=TOKEN)
         fake.run(tg.start())
         try:
-            fake.call(lambda: tg.enable_rate_limits(
-                private_per_second=PER_CHAT_PER_S, private_burst=1, overall_per_second=OVERALL_PER_S))
+            fake.call(
+                lambda: tg.enable_rate_limits(
+                    private_per_second=PER_CHAT_PER_S,
+                    private_burst=1,
+                    overall_per_second=OVERALL_PER_S,
+                )
+            )
             _serve(arxiv, args.papers)
             async with GeminiFake() as gemini:
                 settings = bench_settings(
@@ -354,8 +370,16 @@ async def measure(args: argparse.Namespace) -> Result:
             fake.run(tg.close())
 
 
-async def _with_bot(args, settings, fake, tg, gemini, tally) -> Result:  # type: ignore[no-untyped-def]
-    async with open_services(settings, clock=Clock(DUE)) as services, contextlib.AsyncExitStack() as stack:
+async def _with_bot(
+    args: argparse.Namespace, settings: Settings, fake: LoopThread, tg: TelegramFake,
+    gemini: GeminiFake, tally: LogTally,
+) -> Result:  # fmt: skip
+    """The bot as production composes it (``build_platforms``), on the digests' fixed clock."""
+    services: Services
+    async with (
+        open_services(settings, clock=Clock(DUE)) as services,
+        contextlib.AsyncExitStack() as stack,
+    ):
         for platform in build_platforms(services, console=False):
             services.digests.platforms[platform.name] = platform
             await stack.enter_async_context(platform)
@@ -388,18 +412,22 @@ def _ms(value: float) -> str:
     return "no reply" if math.isinf(value) else f"{value:,.0f} ms"
 
 
+def _kind(result: Result, kind: str) -> list[Ask]:
+    return [a for a in result.load_asks if a.kind == kind]
+
+
 def goal_rows(result: Result) -> list[Goal]:
     """The Goal rows: p95 of each measured series against ≤ 50 ms."""
     series = [
         ("cached /summarize p95, 20 chats at once (at rest)", result.rest),
-        ("/help p95 during a digest + model backlog", [a for a in result.load_asks if a.kind == "help"]),
-        ("cached /summarize p95 during a digest + model backlog",
-         [a for a in result.load_asks if a.kind == "summarize"]),
-    ]  # fmt: skip
+        ("/help p95 during a digest + model backlog", _kind(result, "help")),
+        ("cached /summarize p95 during a digest + model backlog", _kind(result, "summarize")),
+    ]
     rows = []
     for what, asks in series:
         p50, p95, top, missing = _stats(asks)
-        note = f"p50 {_ms(p50)}, max {_ms(top)}, n={len(asks)}" + (f", {missing} unanswered" if missing else "")
+        note = f"p50 {_ms(p50)}, max {_ms(top)}, n={len(asks)}"
+        note += f", {missing} unanswered" if missing else ""
         rows.append(Goal("P4", what, _ms(p95), f"≤ {LIMIT_MS:.0f} ms", p95 <= LIMIT_MS, note))
     return rows
 
@@ -407,32 +435,41 @@ def goal_rows(result: Result) -> list[Goal]:
 def print_report(args: argparse.Namespace, result: Result) -> None:
     """The Markdown tables: latencies beside the limit, then what the load was."""
     print(f"\n### P4 reply latency ({machine()})\n")
-    print(f"Bot API fake: 30 msg/s per bot, 1 msg/s per chat. B: {args.chats:,} digest chats "
-          f"({_ready(args):,} with papers summarized before, sending at once; the others "
-          f"waiting for {args.papers} unsummarized papers), model {args.model_latency:g} s per call"
-          f"{f', {args.model_rpm:g}/min cap' if args.model_rpm else ''}, a command every "
-          f"{args.interval:g} s for {args.duration:g} s.\n")
+    print(
+        f"Bot API fake: 30 msg/s per bot, 1 msg/s per chat. B: {args.chats:,} digest chats "
+        f"({_ready(args):,} with papers summarized before, sending at once; the others "
+        f"waiting for {args.papers} unsummarized papers), model {args.model_latency:g} s per call"
+        f"{f', {args.model_rpm:g}/min cap' if args.model_rpm else ''}, a command every "
+        f"{args.interval:g} s for {args.duration:g} s.\n"
+    )
     print("| scenario | command | n | p50 | p95 | max | unanswered | limit (p95) |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     rows = [("A: at rest, 20 chats at once", "cached /summarize", result.rest)]
     for kind, label in (("help", "/help"), ("summarize", "cached /summarize")):
-        rows.append(("B: during digest + model backlog", label,
-                     [a for a in result.load_asks if a.kind == kind]))
+        rows.append(("B: during digest + model backlog", label, _kind(result, kind)))
     for scenario, label, asks in rows:
         p50, p95, top, missing = _stats(asks)
-        print(f"| {scenario} | {label} | {len(asks)} | {_ms(p50)} | **{_ms(p95)}** | {_ms(top)} "
-              f"| {missing} | ≤ {LIMIT_MS:.0f} ms |")
+        print(
+            f"| {scenario} | {label} | {len(asks)} | {_ms(p50)} | **{_ms(p95)}** | {_ms(top)} "
+            f"| {missing} | ≤ {LIMIT_MS:.0f} ms |"
+        )
     load = result.load
     print("\n| load during B's window | value |\n|---|---:|")
-    print(f"| asked-about papers whose summary was cached beforehand | {result.stored} of {ASKERS} |")
-    print(f"| window (s) | {load.window_s:.1f} |")
-    print(f"| digest messages delivered in the window (msg/s) | {load.digest_messages:,} "
-          f"({load.digest_messages / max(load.window_s, 1e-9):.1f}/s) |")
+    print(f"| asked-about papers cached beforehand | {result.stored} of {ASKERS} |")
+    print(f"| window: first command → last reply (s) | {load.window_s:.1f} |")
+    print(
+        f"| digest messages delivered in the window (msg/s) | {load.digest_messages:,} "
+        f"({load.digest_messages / max(load.window_s, 1e-9):.1f}/s) |"
+    )
     print(f"| 429s to digest sends in the window | {load.digest_429s:,} |")
-    print(f"| model calls before the window / in it (of {args.papers} papers) | "
-          f"{load.model_calls_before} / {load.model_calls} |")
-    print(f"| digests at the end of the window | "
-          f"{', '.join(f'{k} {v:,}' for k, v in sorted(load.outcomes.items()))} |")
+    print(
+        f"| model calls before the window / in it (of {args.papers} papers) | "
+        f"{load.model_calls_before} / {load.model_calls} |"
+    )
+    print(
+        f"| digests at the end of the window | "
+        f"{', '.join(f'{k} {v:,}' for k, v in sorted(load.outcomes.items()))} |"
+    )
     print(f"\n{HEADER}")
     for goal in goal_rows(result):
         print(goal.row())
@@ -445,25 +482,48 @@ def print_report(args: argparse.Namespace, result: Result) -> None:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options; ``--quick`` shrinks the defaults."""
-    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.latency", description=(__doc__ or "").split("\n")[0]
+    )
     parser.add_argument("--quick", action="store_true", help="300 chats, 60 papers, 8 s, 3 rounds")
     parser.add_argument("--chats", type=int, default=None, help="digest chats in B (default 2,000)")
-    parser.add_argument("--papers", type=int, default=None,
-                        help="new, unsummarized papers in the mailing (default 300)")
+    parser.add_argument(
+        "--papers",
+        type=int,
+        default=None,
+        help="new, unsummarized papers in the mailing (default 300)",
+    )
     parser.add_argument("--duration", type=float, default=None, help="B's window in s (default 20)")
     parser.add_argument("--interval", type=float, default=0.5, help="s between commands in B")
     parser.add_argument("--rounds", type=int, default=None, help="A's rounds of 20 (default 5)")
-    parser.add_argument("--warmup", type=float, default=1.0,
-                        help="s between starting the digests and the first command in B")
-    parser.add_argument("--model-latency", type=float, default=0.5,
-                        help="s the Gemini fake takes per summary in B")
-    parser.add_argument("--model-rpm", type=float, default=0.0,
-                        help="SummarizerSettings.requests_per_minute (production 10; 0 = no cap)")
-    parser.add_argument("--ready-share", type=float, default=0.5,
-                        help="share of B's chats whose 10 papers were summarized before: their "
-                             "digests send at once, the others wait for the model")
-    parser.add_argument("--reply-timeout", type=float, default=30.0,
-                        help="s to wait for the last replies after the last command")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=1.0,
+        help="s between starting the digests and the first command in B",
+    )
+    parser.add_argument(
+        "--model-latency", type=float, default=0.5, help="s the Gemini fake takes per summary in B"
+    )
+    parser.add_argument(
+        "--model-rpm",
+        type=float,
+        default=0.0,
+        help="SummarizerSettings.requests_per_minute (production 10; 0 = no cap)",
+    )
+    parser.add_argument(
+        "--ready-share",
+        type=float,
+        default=0.5,
+        help="share of B's chats whose 10 papers were summarized before: their "
+        "digests send at once, the others wait for the model",
+    )
+    parser.add_argument(
+        "--reply-timeout",
+        type=float,
+        default=30.0,
+        help="s to wait for the last replies after the last command",
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     args.chats = args.chats or (300 if quick else 2000)
@@ -483,7 +543,8 @@ def _ready(args: argparse.Namespace) -> int:
 
 def _deadline(args: argparse.Namespace) -> float:
     """Setup + A + B + waiting for replies, generously; the hard kill comes after it."""
-    return 60 + args.rounds * (args.reply_timeout + 2) + args.warmup + args.duration + args.reply_timeout + 60
+    rounds = args.rounds * (args.reply_timeout + 2)
+    return 60 + rounds + args.warmup + args.duration + args.reply_timeout + 60
 
 
 async def _bounded(args: argparse.Namespace) -> Result:
