@@ -100,6 +100,7 @@ class Load:
     model_calls_before: int
     digests_started: int
     outcomes: Counter[str]
+    loop_lag_ms: list[float]  # how late a 50 ms sleep in the bot's loop woke, digests start → end
 
 
 # -- inputs ----------------------------------------------------------------------------------
@@ -297,6 +298,8 @@ async def _under_load(
         return outcome.status if isinstance(outcome, Outcome) else "?"
 
     tasks = [asyncio.ensure_future(one(ref)) for ref in refs]
+    lags: list[float] = []
+    watch = asyncio.ensure_future(_watch_loop(lags))
     await asyncio.sleep(args.warmup)  # planning is under way, the model queue fills
     n = max(1, round(args.duration / args.interval))
     # Chat k % 20 asks; the kind alternates per round, so each chat asks both in turn.
@@ -306,6 +309,7 @@ async def _under_load(
     injected = await asyncio.wrap_future(fake.submit(_inject_every(tg, plan, args.interval)))
     asks = await _wait_replies(fake, tg, injected, args.reply_timeout)
     window_end = time.monotonic()
+    watch.cancel()
     done = [t for t in tasks if t.done()]
     outcomes = Counter(t.result() for t in done if not t.cancelled())
     outcomes["still running at the end"] = len(tasks) - len(done)
@@ -324,8 +328,17 @@ async def _under_load(
         model_calls_before=sum(r.time < window_start for r in gemini.requests) - calls_before,
         digests_started=len(refs),
         outcomes=outcomes,
+        loop_lag_ms=lags,
     )
     return asks, load
+
+
+async def _watch_loop(lags: list[float], period_s: float = 0.05) -> None:
+    """Record how late the bot's event loop wakes a short sleep (a blocked loop answers no one)."""
+    while True:
+        before = time.monotonic()
+        await asyncio.sleep(period_s)
+        lags.append((time.monotonic() - before - period_s) * 1000)
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -462,6 +475,11 @@ def print_report(args: argparse.Namespace, result: Result) -> None:
         f"({load.digest_messages / max(load.window_s, 1e-9):.1f}/s) |"
     )
     print(f"| 429s to digest sends in the window | {load.digest_429s:,} |")
+    lag = load.loop_lag_ms
+    print(
+        f"| bot's loop, digests start → window end: lateness of a 50 ms sleep, p50 / p95 / max (ms) | "
+        f"{percentile(lag, 50):,.0f} / {percentile(lag, 95):,.0f} / {max(lag, default=0):,.0f} |"
+    )
     print(
         f"| model calls before the window / in it (of {args.papers} papers) | "
         f"{load.model_calls_before} / {load.model_calls} |"
