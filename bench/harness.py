@@ -4,18 +4,20 @@ platform, a hard time limit, and the machine figures (RSS, CPU) they print."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import platform
 import resource
 import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Self
+from typing import Any, Self, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -41,6 +43,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 DUE = datetime(2026, 11, 17, 8, 0, tzinfo=BERLIN)
 MAILING = date(2026, 11, 17)
 SUBMITTED = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
+_T = TypeVar("_T")
 
 
 class Clock:
@@ -207,3 +210,44 @@ class LogTally(logging.Handler):
         if not self.counts:
             return [("(none)", 0)]
         return [(f"{name}: {msg}", n) for (name, msg), n in self.counts.most_common(limit)]
+
+
+class LoopThread:
+    """An event loop in a thread of its own, for a fake that must not share the bot's loop.
+
+    With the Bot API fake on the bot's loop, a busy bot would also delay the fake's own
+    timestamps (and the moment an update is injected), so latencies would come out short.
+    Everything touching the fake then runs in this loop: ``run(coro)``, ``call(fn, *args)``.
+    """
+
+    def __init__(self, name: str = "bench-fake-loop") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+
+    def submit(self, coro: Coroutine[Any, Any, _T]) -> concurrent.futures.Future[_T]:
+        """Start ``coro`` in the thread's loop; the caller awaits ``asyncio.wrap_future`` of it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def run(self, coro: Coroutine[Any, Any, _T], timeout: float | None = 60) -> _T:
+        """Run ``coro`` in the thread's loop and wait for its result (blocks the caller)."""
+        return self.submit(coro).result(timeout)
+
+    def call(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` in the thread's loop (the fake's state is only touched there)."""
+
+        async def invoke() -> _T:
+            return fn(*args)
+
+        return self.run(invoke())
