@@ -45,6 +45,10 @@ Status = Literal[
 ]
 _MAX_CYCLES = 5  # a chat away longer than this gets only the latest five cycles
 SENDING_CHATS = 60
+# Chats planning at once. Each plan is a few milliseconds of work without a pause: thousands of
+# chats due in the same minute, all ready at once, would hold the event loop for seconds (every
+# ready task runs before the loop looks at the network again), and replies would wait.
+PLANNING_CHATS = 4
 MAX_SEND_ATTEMPTS = 5  # a digest whose sending failed this often is given up (logged)
 
 
@@ -86,6 +90,7 @@ class Digests:
         # Chats sending at once: with thousands due at the same minute, a reader would otherwise
         # wait minutes between the header and the first card (bench/fanout.py).
         self._sending = asyncio.Semaphore(SENDING_CHATS)
+        self._planning = asyncio.Semaphore(PLANNING_CHATS)
         # One digest per chat at a time; a lock lives only while someone holds or awaits it.
         self._chat_locks: weakref.WeakValueDictionary[ChatRef, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -102,7 +107,8 @@ class Digests:
         paper comes with its extractive summary (marked as such) instead, so a /max 50 digest
         costs no more model calls than the person's quota allows."""
         async with self._chat_locks.setdefault(ref, asyncio.Lock()):
-            chat, step = await self._prepare(ref, trigger, due_at)
+            async with self._planning:  # see PLANNING_CHATS
+                chat, step = await self._prepare(ref, trigger, due_at)
             if isinstance(step, Outcome):
                 if chat is not None and step.status == "quiet" and step.record is not None:
                     return await self._send_quiet_note(chat, step)
@@ -116,7 +122,8 @@ class Digests:
         """Plan and store the chat's digest without sending it ("planned"): the next ``run``
         delivers a stored plan before anything else. Benchmarks time planning alone with it."""
         async with self._chat_locks.setdefault(ref, asyncio.Lock()):
-            _, step = await self._prepare(ref, trigger, due_at)
+            async with self._planning:
+                _, step = await self._prepare(ref, trigger, due_at)
             return step if isinstance(step, Outcome) else Outcome("planned", record=step)
 
     async def _prepare(
@@ -205,7 +212,8 @@ class Digests:
         if last is not None and last.completed_at is None:
             return list(last.items)  # an interrupted digest comes first
         try:
-            chosen = await self._choose(chat, self._clock(), last)
+            async with self._planning:
+                chosen = await self._choose(chat, self._clock(), last)
         except PapersError:
             return []
         return chosen[1] if chosen is not None else []
