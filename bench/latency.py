@@ -8,7 +8,8 @@ at rest and while a large digest is being sent and hundreds of papers wait for t
 The real bot (``bot.app.open_services`` + the Telegram platform of ``build_platforms``, i.e.
 python-telegram-bot with its limiter and the per-chat pacer) talks to the loopback Bot API fake
 with Telegram's limits on (30 messages/s for the bot, 1 message/s in a chat), to the arXiv fake
-and to a Gemini fake that answers slowly. The Bot API fake runs in a thread with its own event
+and to a Gemini fake that answers slowly. The Bot API fake runs in a process of its own (as
+Telegram runs elsewhere; without parsing markup, which the tests check) and its own event
 loop: it stamps the moment an update is queued for ``getUpdates`` and the moment the reply's
 ``sendMessage`` arrives, whatever the bot's loop is doing. Latency = arrival − queued.
 
@@ -31,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.fake_process import Send, TelegramFakeProcess
 from bench.goals import HEADER, Goal
 from bench.harness import (
     DUE,
@@ -38,7 +40,6 @@ from bench.harness import (
     TOKEN,
     Clock,
     LogTally,
-    LoopThread,
     bench_settings,
     hard_timeout,
     machine,
@@ -53,7 +54,6 @@ from storage.models import ChatRef
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.arxiv_rss import ListingEntry, feed_entry
 from tests.fakes.gemini_api import GeminiFake, good, slow
-from tests.fakes.telegram_api import RecordedRequest, TelegramFake
 
 LIMIT_MS = 50.0  # the issue's p95 for both commands, at rest and under load
 OVERALL_PER_S = 30.0
@@ -81,7 +81,7 @@ class Ask:
 
     chat_id: int
     kind: str  # "help" | "summarize"
-    queued: float  # time.monotonic() in the fake's thread when getUpdates could see it
+    queued: float  # time.monotonic() in the fake's process when getUpdates could see it
     replied: float | None = None
 
     @property
@@ -195,7 +195,7 @@ def _digest_chats(services: Services, chats: int, papers: int, ready: int) -> li
     return refs
 
 
-# -- the fake's side (runs in the fake's own loop) -------------------------------------------
+# -- the fake's side (a process of its own: bench/fake_process.py) ---------------------------
 
 
 def _text(kind: str, i: int) -> str:
@@ -203,47 +203,24 @@ def _text(kind: str, i: int) -> str:
     return "/help" if kind == "help" else f"/summarize {_cached_ids()[i % ASKERS]}v1"
 
 
-async def _inject_at_once(tg: TelegramFake, asks: list[tuple[int, str, int]]) -> list[Ask]:
-    out = []
-    for chat_id, kind, i in asks:
-        queued = time.monotonic()
-        tg.user_message(chat_id, _text(kind, i))
-        out.append(Ask(chat_id, kind, queued))
-    return out
+async def _inject_at_once(tg: TelegramFakeProcess, asks: list[tuple[int, str, int]]) -> list[Ask]:
+    queued = await tg.inject_at_once([(chat_id, _text(kind, i)) for chat_id, kind, i in asks])
+    return [Ask(chat_id, kind, at) for (chat_id, kind, _), at in zip(asks, queued, strict=True)]
 
 
 async def _inject_every(
-    tg: TelegramFake, asks: list[tuple[int, str, int]], interval_s: float
+    tg: TelegramFakeProcess, asks: list[tuple[int, str, int]], interval_s: float
 ) -> list[Ask]:
-    loop = asyncio.get_running_loop()
-    start, out = loop.time(), []
-    for k, (chat_id, kind, i) in enumerate(asks):
-        await asyncio.sleep(max(0.0, start + k * interval_s - loop.time()))
-        queued = time.monotonic()
-        tg.user_message(chat_id, _text(kind, i))
-        out.append(Ask(chat_id, kind, queued))
-    return out
+    queued = await tg.inject_every([(c, _text(kind, i)) for c, kind, i in asks], interval_s)
+    return [Ask(chat_id, kind, at) for (chat_id, kind, _), at in zip(asks, queued, strict=True)]
 
 
-def _sends(fake: LoopThread, tg: TelegramFake) -> list[RecordedRequest]:
-    return fake.call(lambda: [r for r in tg.requests if r.method.lower() == "sendmessage"])
-
-
-def _chat_of(request: RecordedRequest) -> int | None:
-    """The chat a recorded send went to (None: the fake could not read the request)."""
-    try:
-        return int(request.form["chat_id"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _match(asks: list[Ask], sends: list[RecordedRequest]) -> list[Ask]:
+def _match(asks: list[Ask], sends: list[Send]) -> list[Ask]:
     """Each ask's reply: the first delivered sendMessage to its chat after it was queued."""
     by_chat: dict[int, list[float]] = {}
-    for r in sends:
-        chat_id = _chat_of(r)
-        if r.status == 200 and chat_id is not None:
-            by_chat.setdefault(chat_id, []).append(r.time)
+    for chat_id, status, at in sends:
+        if status == 200 and chat_id is not None:
+            by_chat.setdefault(chat_id, []).append(at)
     matched = []
     for ask in asks:
         later = [t for t in by_chat.get(ask.chat_id, ()) if t >= ask.queued]
@@ -254,13 +231,11 @@ def _match(asks: list[Ask], sends: list[RecordedRequest]) -> list[Ask]:
     return matched
 
 
-async def _wait_replies(
-    fake: LoopThread, tg: TelegramFake, asks: list[Ask], timeout_s: float
-) -> list[Ask]:
+async def _wait_replies(tg: TelegramFakeProcess, asks: list[Ask], timeout_s: float) -> list[Ask]:
     """The asks with their replies, once all came or ``timeout_s`` passed."""
     deadline = time.monotonic() + timeout_s
     while True:
-        matched = _match(asks, _sends(fake, tg))
+        matched = _match(asks, await tg.sends())
         if all(a.replied is not None for a in matched) or time.monotonic() > deadline:
             return matched
         await asyncio.sleep(0.1)
@@ -269,19 +244,19 @@ async def _wait_replies(
 # -- scenarios -------------------------------------------------------------------------------
 
 
-async def _at_rest(args: argparse.Namespace, fake: LoopThread, tg: TelegramFake) -> list[Ask]:
+async def _at_rest(args: argparse.Namespace, tg: TelegramFakeProcess) -> list[Ask]:
     """A: 20 chats ask at the same instant; a pause between rounds (1 message/s per chat)."""
     asks: list[Ask] = []
     for _ in range(args.rounds):
         wave = [(FIRST_ASKER + i, "summarize", i) for i in range(ASKERS)]
-        injected = await asyncio.wrap_future(fake.submit(_inject_at_once(tg, wave)))
-        asks += await _wait_replies(fake, tg, injected, args.reply_timeout)
+        injected = await _inject_at_once(tg, wave)
+        asks += await _wait_replies(tg, injected, args.reply_timeout)
         await asyncio.sleep(1.5)
     return asks
 
 
 async def _under_load(
-    args: argparse.Namespace, services: Services, fake: LoopThread, tg: TelegramFake,
+    args: argparse.Namespace, services: Services, tg: TelegramFakeProcess,
     gemini: GeminiFake, refs: list[ChatRef],
 ) -> tuple[list[Ask], Load]:  # fmt: skip
     """B: every digest at once, then commands from 20 other chats in turn during the window."""
@@ -306,8 +281,8 @@ async def _under_load(
     plan = [(FIRST_OTHER_ASKER + k % ASKERS, ("help", "summarize")[(k + k // ASKERS) % 2], k)
             for k in range(n)]  # fmt: skip
     window_start = time.monotonic()
-    injected = await asyncio.wrap_future(fake.submit(_inject_every(tg, plan, args.interval)))
-    asks = await _wait_replies(fake, tg, injected, args.reply_timeout)
+    injected = await _inject_every(tg, plan, args.interval)
+    asks = await _wait_replies(tg, injected, args.reply_timeout)
     window_end = time.monotonic()
     watch.cancel()
     done = [t for t in tasks if t.done()]
@@ -317,13 +292,13 @@ async def _under_load(
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     digest_ids = {int(r.chat_id) for r in refs}
-    sends = [r for r in _sends(fake, tg) if window_start <= r.time <= window_end
-             and _chat_of(r) in digest_ids]  # fmt: skip
+    sends = [r for r in await tg.sends() if window_start <= r[2] <= window_end
+             and r[0] in digest_ids]  # fmt: skip
     calls = [r for r in gemini.requests if window_start <= r.time <= window_end]
     load = Load(
         window_s=window_end - window_start,
-        digest_messages=sum(r.status == 200 for r in sends),
-        digest_429s=sum(r.status == 429 for r in sends),
+        digest_messages=sum(r[1] == 200 for r in sends),
+        digest_429s=sum(r[1] == 429 for r in sends),
         model_calls=len(calls),
         model_calls_before=sum(r.time < window_start for r in gemini.requests) - calls_before,
         digests_started=len(refs),
@@ -359,16 +334,10 @@ async def measure(args: argparse.Namespace) -> Result:
     with contextlib.ExitStack() as sync_stack:
         tmp = sync_stack.enter_context(tempfile.TemporaryDirectory(prefix="paperboy-bench-"))
         arxiv = sync_stack.enter_context(ArxivFake(fixtures=False, dawn=False, pdfs=False))
-        fake = sync_stack.enter_context(LoopThread())
-        tg = TelegramFake(token=TOKEN)
-        fake.run(tg.start())
-        try:
-            fake.call(
-                lambda: tg.enable_rate_limits(
-                    private_per_second=PER_CHAT_PER_S,
-                    private_burst=1,
-                    overall_per_second=OVERALL_PER_S,
-                )
+        async with TelegramFakeProcess(TOKEN) as tg:
+            await tg.enable_rate_limits(
+                private_per_second=PER_CHAT_PER_S, private_burst=1,
+                overall_per_second=OVERALL_PER_S,
             )
             _serve(arxiv, args.papers)
             async with GeminiFake() as gemini:
@@ -378,13 +347,11 @@ async def measure(args: argparse.Namespace) -> Result:
                     telegram_url=tg.base_url, telegram_file_url=tg.base_file_url,
                     arxiv_interval_s=0.0, model_rpm=args.model_rpm, per_chat_interval_s=1.0,
                 )  # fmt: skip
-                return await _with_bot(args, settings, fake, tg, gemini, tally)
-        finally:
-            fake.run(tg.close())
+                return await _with_bot(args, settings, tg, gemini, tally)
 
 
 async def _with_bot(
-    args: argparse.Namespace, settings: Settings, fake: LoopThread, tg: TelegramFake,
+    args: argparse.Namespace, settings: Settings, tg: TelegramFakeProcess,
     gemini: GeminiFake, tally: LogTally,
 ) -> Result:  # fmt: skip
     """The bot as production composes it (``build_platforms``), on the digests' fixed clock."""
@@ -396,18 +363,18 @@ async def _with_bot(
         for platform in build_platforms(services, console=False):
             services.digests.platforms[platform.name] = platform
             await stack.enter_async_context(platform)
-        await asyncio.wrap_future(fake.submit(tg.wait_for_poll(30)))
+        await tg.wait_for_poll(30)
         stored = 0
         for arxiv_id in _cached_ids():  # the cache, filled through the real path
             ref = parse_arxiv_id(f"{arxiv_id}v1")
             await services.summaries.card(ref, "en")
             paper = await services.summaries.paper(ref)
             stored += services.summaries.cached_card(paper, "en") is not None
-        rest = await _at_rest(args, fake, tg)
+        rest = await _at_rest(args, tg)
         for entry in _ready_papers():  # what the "ready" chats' digests will show
             await services.summaries.card(parse_arxiv_id(f"{entry.arxiv_id}v1"), "en")
         refs = _digest_chats(services, args.chats, args.papers, _ready(args))
-        load_asks, load = await _under_load(args, services, fake, tg, gemini, refs)
+        load_asks, load = await _under_load(args, services, tg, gemini, refs)
     return Result(rest, load_asks, load, tally, stored)
 
 

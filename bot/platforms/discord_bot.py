@@ -100,7 +100,7 @@ class DiscordPlatform:
         self._client: _Client | None = None
         self._connection: asyncio.Task[None] | None = None
         # The bot-wide request budget, spread evenly; replies go before digest (bulk) messages.
-        slots = SendSlots(settings.requests_per_second)
+        slots = SendSlots(settings.requests_per_second, burst=11, reserve=10)
         self._pacer = ChatPacer(settings.per_channel_interval_s, lambda bulk: slots.slot(bulk=bulk))
         # Events seen lately: a resumed gateway may replay some; none is answered twice.
         self._seen: TTLCache[int, bool] = TTLCache(maxsize=10_000, ttl=3600)

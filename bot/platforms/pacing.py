@@ -26,13 +26,19 @@ _RECENT_CHATS = 100_000
 
 
 class SendSlots:
-    """At most one send starts every ``1 / per_second`` seconds, evenly (no bursts: bursts at
-    exactly Telegram's limit drew 429s, bench/fanout.py); waiting replies go before waiting
-    bulk (digest) sends, first come first served within each kind."""
+    """The bot's overall send budget: a token bucket refilled at ``per_second`` that holds at
+    most ``burst`` sends. Digest (bulk) sends only take a token while more than ``reserve`` are
+    left, so they flow evenly at the budget's rate (no bursts: bursts at exactly Telegram's
+    limit drew 429s, bench/fanout.py) and the reserve is always there for replies: twenty
+    people asking at once are answered at once, even in the middle of a large digest. Waiting
+    replies go before waiting bulk sends, first come first served within each kind."""
 
-    def __init__(self, per_second: float) -> None:
-        self._interval = 1.0 / per_second
-        self._next_free = 0.0  # monotonic time of the next free slot
+    def __init__(self, per_second: float, *, burst: int = 1, reserve: int = 0) -> None:
+        self._rate = per_second
+        self._capacity = max(1, burst)
+        self._reserve = max(0, min(reserve, self._capacity - 1))
+        self._tokens = float(self._capacity)
+        self._stamp = time.monotonic()
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
@@ -40,13 +46,15 @@ class SendSlots:
     @asynccontextmanager
     async def slot(self, *, bulk: bool = False) -> AsyncIterator[None]:
         """Wait for this send's turn (the send itself runs inside the block)."""
-        loop = asyncio.get_running_loop()
-        now = time.monotonic()
-        if not self._waiting and self._next_free <= now:
-            self._next_free = now + self._interval
+        kind = 1 if bulk else 0
+        self._refill()
+        ahead = any(k <= kind and not turn.done() for k, _, turn in self._waiting)
+        if not ahead and self._tokens >= self._need(kind):
+            self._tokens -= 1
         else:
+            loop = asyncio.get_running_loop()
             turn: asyncio.Future[None] = loop.create_future()
-            heapq.heappush(self._waiting, (1 if bulk else 0, next(self._order), turn))
+            heapq.heappush(self._waiting, (kind, next(self._order), turn))
             self._arm(loop)
             await turn  # a cancelled waiter is skipped when its turn comes
         yield
@@ -56,21 +64,35 @@ class SendSlots:
         """Sends waiting for a slot (replies and bulk)."""
         return sum(1 for *_, turn in self._waiting if not turn.done())
 
+    def _need(self, kind: int) -> float:
+        return 1 + (self._reserve if kind else 0)
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+
     def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is None:
-            delay = max(0.0, self._next_free - time.monotonic())
-            self._timer = loop.call_later(delay, self._release, loop)
+        if self._timer is not None or not self._waiting:
+            return
+        kind = self._waiting[0][0]
+        delay = max(0.0, (self._need(kind) - self._tokens) / self._rate)
+        self._timer = loop.call_later(delay, self._release, loop)
 
     def _release(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None
+        self._refill()
         while self._waiting:
-            *_, turn = heapq.heappop(self._waiting)
-            if not turn.done():
-                turn.set_result(None)
-                self._next_free = time.monotonic() + self._interval
+            kind, _, turn = self._waiting[0]
+            if turn.done():  # cancelled while waiting
+                heapq.heappop(self._waiting)
+                continue
+            if self._tokens + 1e-9 < self._need(kind):
                 break
-        if self._waiting:
-            self._arm(loop)
+            heapq.heappop(self._waiting)
+            self._tokens -= 1
+            turn.set_result(None)
+        self._arm(loop)
 
 
 class ChatPacer:

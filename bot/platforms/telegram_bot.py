@@ -56,8 +56,11 @@ PLATFORM = "telegram"
 MENU = [(spec.name, spec.description) for spec in COMMANDS]
 _ADMIN_TTL_S = 300.0
 _ADMINS_KEPT = 20_000
-# Telegram's budget for one bot: about 30 messages a second, spread evenly.
+# Telegram's budget for one bot: about 30 messages a second, spread evenly; up to REPLY_BURST
+# replies to people may go out at once (kept in reserve while digests send), well under the
+# bursts Telegram tolerates.
 OVERALL_PER_S = 30.0
+REPLY_BURST = 20
 # Updates PTB hands over at once; each is handed on to a task of its own at once, so this only
 # bounds how fast updates are taken in.
 _CONCURRENT_UPDATES = 64
@@ -88,7 +91,7 @@ class TelegramPlatform:
         self._bot_id = 0
         self._admins: TTLCache[tuple[int, int], bool] = TTLCache(_ADMINS_KEPT, ttl=_ADMIN_TTL_S)
         # Replies to people take the next free slot of the bot's budget before digest messages.
-        self._slots = SendSlots(OVERALL_PER_S)
+        self._slots = SendSlots(OVERALL_PER_S, burst=REPLY_BURST + 1, reserve=REPLY_BURST)
         self._pacer = ChatPacer(settings.per_chat_interval_s, lambda bulk: self._slots.slot(bulk=bulk))
         # Answers being worked on, figures following cards, cards being upgraded in place.
         self._background: set[asyncio.Task[None]] = set()

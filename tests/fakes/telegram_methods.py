@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from typing import Any
 
@@ -39,6 +40,7 @@ class BotApiMethods:
 
     bot_user: JSON
     strict_ampersand: bool
+    check_markup: bool
     sent: list[SentMessage]
     commands: dict[str, list[JSON]]
     _updates: list[JSON]
@@ -128,6 +130,8 @@ class BotApiMethods:
         }
 
     def _parse(self, text: str, parse_mode: Any, entities: Any) -> ParsedText:
+        if isinstance(parse_mode, str) and parse_mode.lower() == "html" and not self.check_markup:
+            return ParsedText(re.sub(r"<[^>]*>", "", text), [])
         if isinstance(parse_mode, str) and parse_mode.lower() == "html":
             try:
                 parsed = parse_html(text, strict_ampersand=self.strict_ampersand)
