@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import platform
 import subprocess
 import sys
@@ -52,9 +53,11 @@ def child(name: str, quick: bool) -> None:
 def table(goals: list[Goal], failures: list[str], quick: bool) -> str:
     """The goals table with the run's machine and date."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    lines = [f"Run {when} on {platform.machine()}, Python {platform.python_version()}"
-             f"{' (quick variants)' if quick else ''}; `python -m bench` wrote this table.", "",
-             HEADER, *(g.row() for g in goals)]
+    variant = " (quick variants)" if quick else ""
+    cpus = os.cpu_count() or 0
+    first = (f"Run {when} on {platform.machine()}, {cpus} CPUs, Python {platform.python_version()}"
+             f"{variant}; `python -m bench` wrote this table.")
+    lines = [first, "", HEADER, *(g.row() for g in goals)]
     lines += [f"\n**Not measured:** {f}" for f in failures]
     return "\n".join(lines)
 
