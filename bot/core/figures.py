@@ -11,17 +11,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from typing import TYPE_CHECKING
 
 from cachetools import TTLCache
 
 from bot.core.messages import Figure, FigureAlbum
 from config.settings import FiguresSettings, FullTextSettings
 from papers.errors import PapersError
+from papers.figure_jobs import crop_figures, prepare_image
 from papers.fulltext import FullText, FullTextSource
 from papers.licences import licence_label, may_repost
 from papers.models import Paper
-from papers.pdf_figures import CroppedFigure, crop_figures, prepare_image
 from papers.pdf_worker import run_isolated
+
+if TYPE_CHECKING:
+    from papers.pdf_figures import CroppedFigure
 
 log = logging.getLogger(__name__)
 
