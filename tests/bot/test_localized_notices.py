@@ -7,8 +7,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.core.messages import PaperCard
 from bot.core.notices import digest_header
+from bot.render import markdown
 from storage.models import ChatRef
+from summarizer.extractive import build_summary
+from summarizer.model import fallback_note
+from tests.builders import make_paper
 from tests.bot.test_digest import (  # noqa: F401  (tg and gemini are fixtures)
     BERLIN,
     TUESDAY_8AM,
@@ -103,3 +108,15 @@ def test_russian_plurals_and_unknown_languages() -> None:
     assert digest_header(day, 2, ["cs.CV", "cs.LG"], "pt-BR") == (
         "📬 arXiv digest for Tue 17 Nov 2026: 2 new papers on cs.CV, cs.LG."
     )
+
+
+def test_an_extractive_cards_footer_does_not_contradict_its_note() -> None:
+    """A model fallback says its sentences come "from the paper itself": the footer no longer
+    puts "From the abstract" (or "From the full text") in front of that (issue 11)."""
+    extractive = build_summary(make_paper(), "", "en")
+    fallback = extractive.model_copy(update={"note": fallback_note("en", unavailable=True)})
+    for summary, source in ((fallback, "abstract"), (extractive, "html")):
+        card = PaperCard(make_paper(), summary.model_copy(update={"source": source}))
+        text = markdown.render_card(card)
+        assert summary.note in text
+        assert "From the abstract" not in text and "From the full text" not in text
