@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Notice, PaperCard, PaperList, Reply, Tone
+from bot.core.notices import digest_header, quiet_text
 from bot.core.ports import ChatUnreachable, MessageRejected, Platform
 from bot.core.ranking import Match, rank_matches
 from bot.core.summaries import PaperSummaries
@@ -158,7 +159,7 @@ class Digests:
         if platform is not None:
             try:
                 await platform.send(
-                    chat.ref.chat_id, Reply((quiet_note(outcome.detail),)), bulk=True
+                    chat.ref.chat_id, Reply((quiet_note(outcome.detail, chat.language),)), bulk=True
                 )
             except ChatUnreachable as exc:
                 self._lifecycle.unreachable(chat.ref, exc.reason)
@@ -387,14 +388,16 @@ class Digests:
                 return None
 
     def _header(self, record: DigestRecord, chat: Chat) -> str:
+        """The line before the papers, in the chat's language (and how many more matched)."""
         labels = [s.label for s in self._repo.subscriptions_for(chat.ref)]
-        day = date.fromisoformat(record.cycle).strftime("%a %d %b %Y")
         count = len(record.items)
-        text = f"📬 arXiv digest for {day}: {count} new paper{'s' if count != 1 else ''} on " + ", ".join(labels) + "."
-        if record.matched > count:
-            more = record.matched - count
-            text += f"\n{more} more matched; raise the limit with /max to see more."
-        return text
+        return digest_header(date.fromisoformat(record.cycle), count, labels, chat.language,
+                             more=record.matched - count)
+
+    def language(self, ref: ChatRef) -> str:
+        """The chat's language, for what is said about its digests (English when unknown)."""
+        chat = self._repo.get_chat(ref)
+        return chat.language if chat is not None else "en"
 
 
 def _topic(query: str) -> Topic | None:
@@ -409,7 +412,6 @@ def _base(versioned_id: str) -> str:
     return parse_arxiv_id(versioned_id).base
 
 
-def quiet_note(reason: str) -> Notice:
-    """The optional note for a weekend or holiday without new papers."""
-    when = "on weekends" if reason == "weekend" else "on holidays"
-    return Notice(f"No new papers today: arXiv does not announce {when}.", Tone.INFO)
+def quiet_note(reason: str, language: str = "en") -> Notice:
+    """The optional note for a weekend or holiday without new papers, in the chat's language."""
+    return Notice(quiet_text(reason, language), Tone.INFO)

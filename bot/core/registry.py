@@ -78,7 +78,7 @@ class CommandSpec:
 
 _SWITCH = ("on", "off")
 PAPERS = "Papers on demand"
-DIGESTS = "Daily digests"
+DIGESTS = "Digests of new papers, after each arXiv announcement (five a week)"
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "Welcome and how to begin"),

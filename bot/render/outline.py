@@ -66,11 +66,15 @@ def outline(card: PaperCard, *, author_limit: int = 10) -> CardOutline:
             Section(lab["limitations"], a.conclusion.limitations),
         ),
     )
-    if summary.note:
+    if summary.extractive and summary.note:
+        # Its note says where the sentences were taken from; a source line ("From the full
+        # text" / "From the abstract") would only contradict it (issue 11).
         footer = summary.note
+    elif summary.note:
+        footer = f"{_source_line(summary, lab)} · {summary.note}"
     else:
-        footer = lab["by_model"].format(model=model_credit(summary.backend, summary.model))
-    footer = f"{_source_line(summary, lab)} · {footer}"
+        credit = lab["by_model"].format(model=model_credit(summary.backend, summary.model))
+        footer = f"{_source_line(summary, lab)} · {credit}"
     if card.provisional:
         footer = f"{lab['provisional']} · {footer}"
     return CardOutline(

@@ -235,7 +235,8 @@ class TestCard:
         assert "et al. (300 authors)" in text
 
     def test_extractive_note_is_the_footer(self) -> None:
-        """When the summary carries a note (extractive fallback), the footer shows it."""
+        """When the summary carries a note (extractive fallback), the footer is that note: it
+        says where the sentences come from, so no "From the abstract" contradicts it."""
         summary = make_summary(
             backend="extractive",
             model=None,
@@ -244,7 +245,7 @@ class TestCard:
         )
         [message] = render_reply(Reply((card(summary=summary),)))
         assert message.html.endswith(
-            "<i>From the abstract · Model unavailable: sentences taken from the paper &lt;as is&gt;.</i>"
+            "<i>Model unavailable: sentences taken from the paper &lt;as is&gt;.</i>"
         )
 
 
