@@ -15,7 +15,7 @@ Catch-up after downtime is the same tick: a due time that passed while the proce
 still in the column, so the first tick at start-up runs every such chat concurrently, if it is
 within ``digest.grace_period_s``. A failed or not-ready digest stores ``now + retry_after_s`` as
 its next time and the delivery time it serves in ``retry_due_at``, within the grace period;
-past it, the chat is told (GAVE_UP).
+past it, the chat is told, in its language (notices.gave_up_text).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.digest import Digests, Outcome
+from bot.core.notices import gave_up_text
 from bot.core.quota import WINDOW as QUOTA_WINDOW
 from config.settings import DigestSettings
 from storage.models import Chat, ChatRef
@@ -45,10 +46,6 @@ _RETRYABLE = frozenset({"not-ready", "failed"})
 PAGE_SIZE = 200  # chats read and rescheduled per step before yielding to the event loop
 _USAGE_KEPT = max(timedelta(days=1), QUOTA_WINDOW)  # quotas look back one hour
 _FIRST_PRUNE_AFTER = timedelta(minutes=10)  # off the busy start-up
-GAVE_UP = (
-    "Today's digest could not be put together: arXiv did not answer for hours. "
-    "Its papers will come with the next digest, or now with /digest once arXiv is back."
-)
 
 
 def _now() -> datetime:
@@ -297,7 +294,7 @@ class DigestScheduler:
         at = self._clock() + timedelta(seconds=self._settings.retry_after_s)
         if at - due > self._grace:
             log.warning("digest for %s gave up (%s: %s)", ref, outcome.status, outcome.detail)
-            self._spawn(self._digests.notify(ref, GAVE_UP))
+            self._spawn(self._digests.notify(ref, gave_up_text(self._digests.language(ref))))
             return
         entry = self._schedule.get(ref)
         if entry is None or entry.next_due_at is None or entry.next_due_at <= at:
