@@ -126,7 +126,7 @@ class ChatCommands:
         if topic.exclude:
             lines.append(f"Papers that mention {_either(topic.exclude)} are left out.")
         lines.append(
-            f"Digests arrive daily at {chat.delivery_time} {timezone_label(chat.timezone)}; "
+            f"Digests arrive at {chat.delivery_time} {timezone_label(chat.timezone)} on days with new arXiv papers; "
             "change with /time and /timezone. /list shows everything this chat follows."
         )
         if chat.paused:
@@ -181,7 +181,7 @@ class ChatCommands:
         zone = timezone_label(chat.timezone)
         settings = [
             "Settings:",
-            f"Digest time: {chat.delivery_time} daily, {zone} (/time, /timezone)",
+            f"Digest time: {chat.delivery_time}, {zone}, on days with new arXiv papers (/time, /timezone)",
             f"Language: {language_label(chat.language)} (/lang)",
             f"Papers per digest: up to {chat.max_papers} (/max)",
             "Digests: paused (/resume)" if chat.paused else "Digests: on (/pause)",
@@ -196,12 +196,12 @@ class ChatCommands:
         zone = timezone_label(chat.timezone)
         if not args:
             return Reply.notice(
-                f"Digests arrive daily at {chat.delivery_time} ({zone}). "
+                f"Digests arrive at {chat.delivery_time} ({zone}). "
                 f"To change it, send /time HH:MM, {TIME_EXAMPLES}."
             )
         chat = self._repo.update_chat(chat.ref, delivery_time=parse_time(args))
         return Reply.notice(
-            f"Done: digests now arrive daily at {chat.delivery_time} ({zone}). "
+            f"Done: digests now arrive at {chat.delivery_time} ({zone}). "
             "Change the time zone with /timezone." + _paused_note(chat)
         )
 
@@ -214,7 +214,7 @@ class ChatCommands:
         chat = self._repo.update_chat(chat.ref, timezone=resolve_timezone(args))
         zone = timezone_label(chat.timezone)
         return Reply.notice(
-            f"Time zone set to {zone}: digests arrive daily at {chat.delivery_time} {zone} time."
+            f"Time zone set to {zone}: digests arrive at {chat.delivery_time} {zone} time."
             + _paused_note(chat)
         )
 
@@ -252,9 +252,9 @@ class ChatCommands:
         when = f"{chat.delivery_time} ({timezone_label(chat.timezone)})"
         if chat.paused:
             self._repo.update_chat(chat.ref, paused=False)
-            text = f"Resumed: digests arrive daily at {when}."
+            text = f"Resumed: digests arrive at {when}."
         else:
-            text = f"Digests are already on: they arrive daily at {when}."
+            text = f"Digests are already on: they arrive at {when}."
         if not self._repo.subscriptions_for(chat.ref):
             text += " This chat follows no topics yet; /subscribe adds one."
         return Reply.notice(text)

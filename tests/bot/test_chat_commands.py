@@ -59,7 +59,7 @@ NEW_CHAT_LIST = """\
 This chat follows no topics yet. Start with /subscribe talking head generation or /subscribe cs.CV.
 
 Settings:
-Digest time: 08:00 daily, UTC (/time, /timezone)
+Digest time: 08:00, UTC, on days with new arXiv papers (/time, /timezone)
 Language: English, code en (/lang)
 Papers per digest: up to 10 (/max)
 Digests: on (/pause)
@@ -93,7 +93,7 @@ async def test_subscribe_to_free_text(commands: ChatCommands, repo: Repository) 
     text = await say(commands, "/subscribe Talking  Head generation")
     assert text == (
         "Subscribed to “Talking Head generation” (words in the title or abstract).\n"
-        "Digests arrive daily at 08:00 UTC; change with /time and /timezone. "
+        "Digests arrive at 08:00 UTC on days with new arXiv papers; change with /time and /timezone. "
         "/list shows everything this chat follows."
     )
     [sub] = repo.subscriptions_for(PRIVATE.chat)
@@ -326,7 +326,7 @@ async def test_time_accepts_common_ways_of_writing_it(
     """24-hour, dotted, compact and am/pm times all become HH:MM."""
     text = await say(commands, f"/time {typed}")
     assert text == (
-        f"Done: digests now arrive daily at {stored} (UTC). Change the time zone with /timezone."
+        f"Done: digests now arrive at {stored} (UTC). Change the time zone with /timezone."
     )
     assert chat_of(repo).delivery_time == stored
 
@@ -366,7 +366,7 @@ async def test_timezone_accepts_names_in_any_case_cities_and_offsets(
 ) -> None:
     """IANA names in any case, lone cities and whole-hour offsets are understood."""
     text = await say(commands, f"/timezone {typed}")
-    assert text == f"Time zone set to {shown}: digests arrive daily at 08:00 {shown} time."
+    assert text == f"Time zone set to {shown}: digests arrive at 08:00 {shown} time."
     assert chat_of(repo).timezone == stored
 
 
@@ -459,10 +459,10 @@ async def test_pause_and_resume(commands: ChatCommands, repo: Repository) -> Non
     assert await say(commands, "/pause") == (
         "Digests are already paused here. Send /resume to get them again."
     )
-    assert await say(commands, "/resume") == "Resumed: digests arrive daily at 08:00 (UTC)."
+    assert await say(commands, "/resume") == "Resumed: digests arrive at 08:00 (UTC)."
     assert not chat_of(repo).paused
     assert await say(commands, "/resume") == (
-        "Digests are already on: they arrive daily at 08:00 (UTC)."
+        "Digests are already on: they arrive at 08:00 (UTC)."
     )
 
 
@@ -520,7 +520,7 @@ async def test_compact_on_and_off(commands: ChatCommands, repo: Repository) -> N
 @pytest.mark.parametrize(
     ("command", "shown"),
     [
-        ("/time", "Digests arrive daily at 08:00 (UTC). To change it, send /time HH:MM"),
+        ("/time", "Digests arrive at 08:00 (UTC). To change it, send /time HH:MM"),
         ("/timezone", "This chat's time zone is UTC. To change it, send /timezone with a name"),
         ("/lang", "Summaries for this chat are written in English, code en. To change it"),
         ("/max", "Digests here carry up to 10 papers. To change it, send /max with a number"),
@@ -544,7 +544,7 @@ This chat follows 3 topics:
 3. “cat:cs.CV AND abs:avatar” (arXiv query)
 
 Settings:
-Digest time: 19:30 daily, Europe/Berlin (/time, /timezone)
+Digest time: 19:30, Europe/Berlin, on days with new arXiv papers (/time, /timezone)
 Language: Japanese (日本語), code ja (/lang)
 Papers per digest: up to 5 (/max)
 Digests: paused (/resume)

@@ -222,8 +222,8 @@ async def test_a_slow_model_gets_a_quick_card_edited_in_place(
         ("help", {}, "/subscribe <topic> - Follow free text"),
         ("subscribe", {"topic": "cs.CV -survey"}, "Subscribed to “cs.CV -survey”"),
         ("list", {}, "This chat follows no topics yet."),
-        ("time", {"time": "7:30pm"}, "digests now arrive daily at 19:30"),
-        ("time", {}, "Digests arrive daily at 08:00"),
+        ("time", {"time": "7:30pm"}, "digests now arrive at 19:30"),
+        ("time", {}, "Digests arrive at 08:00"),
         ("timezone", {"zone": "europe/berlin"}, "Time zone set to Europe/Berlin"),
         ("lang", {"language": "Japanese"}, "Japanese (日本語)"),
         ("max", {"papers": 5}, "up to 5 papers"),
@@ -264,7 +264,7 @@ async def test_members_without_manage_channels_are_refused_privately(
     assert refusal.text.startswith("*Only the chat's admins (on Discord: members who can manage")
     assert subscriptions(bot) == []
     looked = await answer(dc, "time", {}, user=READER)
-    assert not looked.ephemeral and "Digests arrive daily at 08:00" in looked.text
+    assert not looked.ephemeral and "Digests arrive at 08:00" in looked.text
     with pytest.raises(PermissionError):  # /digest is hidden from them, as Discord does
         dc.slash("digest", {}, channel_id=PAPERS, user_id=READER)
 
