@@ -129,8 +129,7 @@ class DigestScheduler:
     async def stop(self, grace_s: float) -> None:
         """Stop ticking, give digests being sent ``grace_s`` to finish, then stop the rest
         (they resume at the next start without repeating what arrived)."""
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        self._stop_ticking()
         sending = [task for task in self._tasks if not task.done()]
         if sending and grace_s > 0:
             log.info("waiting up to %.0f s for %d digests being sent", grace_s, len(sending))
@@ -144,10 +143,16 @@ class DigestScheduler:
         """Stop ticking; digests still sending stop too and resume at the next start."""
         if self._startup is not None:
             self._startup.cancel()
-        if self._scheduler is not None and self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        self._stop_ticking()
         for task in list(self._tasks):
             task.cancel()
+
+    def _stop_ticking(self) -> None:
+        """Shut APScheduler down once (it finishes on a later loop step: a second call while it
+        still says "running" would fail inside the loop)."""
+        scheduler, self._scheduler = self._scheduler, None
+        if scheduler is not None and scheduler.running:
+            scheduler.shutdown(wait=False)
 
     # -- the schedule ----------------------------------------------------------------------------
 

@@ -257,21 +257,26 @@ class DiscordPlatform:
     async def _upgrade_in_place(
         self, channel: discord.PartialMessageable, card: PaperCard, posted: list[discord.Message | None]
     ) -> None:
-        """Replace a provisional card's messages with the model's card."""
+        """Replace a provisional card's messages with the model's card (what no longer fits is
+        sent, what is left over deleted), then its figures."""
         better = await self._commands.upgrade(card)
         fresh = render_reply(Reply((better,)))
-        for index, message in enumerate(fresh):
-            old = posted[index] if index < len(posted) else None
-            try:
+        try:
+            for index, message in enumerate(fresh):
+                old = posted[index] if index < len(posted) else None
                 if old is None:
                     await self._post(channel, message, None)
                 else:
                     await self._paced(channel.id, lambda m=message, o=old: o.edit(
                         content=m.content or None, embeds=list(m.embeds), view=_view(m),
                         attachments=_files(m)))
-            except (discord.HTTPException, ChatUnreachable) as exc:
-                log.warning("could not update the card of %s (%s)", card.paper.versioned_id, exc)
-                return
+            for old in posted[len(fresh):]:
+                if old is not None:
+                    await self._paced(channel.id, old.delete)
+        except (discord.HTTPException, ChatUnreachable) as exc:
+            log.warning("could not update the card of %s (%s)", card.paper.versioned_id, exc)
+            return
+        await self._figures_to_channel(str(channel.id), Reply((better,)))
 
     async def _post(
         self,
@@ -391,8 +396,11 @@ class DiscordPlatform:
                 log.exception("sending the figures of %s failed", card.paper.versioned_id)
 
     async def _figures_as_followup(self, interaction: discord.Interaction, reply: Reply) -> None:
-        """A public slash answer's cards, then their figures as follow-ups of that answer."""
+        """A public slash answer's cards, then their figures as follow-ups of that answer (a
+        provisional card's come once the model's card replaced it)."""
         for card in reply.cards:
+            if card.provisional:
+                continue
             try:
                 figures = await self._commands.figures_for(card)
                 if figures is None:
@@ -553,6 +561,8 @@ class DiscordPlatform:
                     view=_view(message) or discord.utils.MISSING, wait=True, files=_files(message))
         except discord.HTTPException as exc:
             log.warning("could not update the card of %s (%s)", card.paper.versioned_id, exc)
+            return
+        await self._figures_as_followup(interaction, Reply((better,)))
 
     async def _deliver(
         self,

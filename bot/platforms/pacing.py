@@ -55,6 +55,7 @@ class SendSlots:
             loop = asyncio.get_running_loop()
             turn: asyncio.Future[None] = loop.create_future()
             heapq.heappush(self._waiting, (kind, next(self._order), turn))
+            self._refill()
             self._arm(loop)
             await turn  # a cancelled waiter is skipped when its turn comes
         yield
@@ -73,11 +74,18 @@ class SendSlots:
         self._stamp = now
 
     def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
-        if self._timer is not None or not self._waiting:
+        """Wake up when the first waiter can go. A reply that arrives while the timer waits for
+        a digest message (which needs the whole reserve back) moves the timer earlier."""
+        if not self._waiting:
             return
         kind = self._waiting[0][0]
         delay = max(0.0, (self._need(kind) - self._tokens) / self._rate)
-        self._timer = loop.call_later(delay, self._release, loop)
+        when = loop.time() + delay
+        if self._timer is not None:
+            if self._timer.when() <= when:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(when, self._release, loop)
 
     def _release(self, loop: asyncio.AbstractEventLoop) -> None:
         self._timer = None

@@ -215,6 +215,8 @@ class TelegramPlatform:
                 await self._paced(chat_id, lambda m=message, o=old: bot.edit_message_text(
                     m.html, chat_id=o.chat_id, message_id=o.message_id, parse_mode=ParseMode.HTML,
                     reply_markup=_keyboard(m), link_preview_options=LinkPreviewOptions(is_disabled=True)))
+            except Forbidden as exc:  # blocked or removed while the model was writing
+                raise self._unreachable(chat_id, str(exc)) from None
             except BadRequest as exc:
                 if "not modified" not in str(exc).lower():
                     log.warning("could not update the card of %s in %s (%s)",
@@ -223,6 +225,7 @@ class TelegramPlatform:
             if old is not None:
                 with contextlib.suppress(TelegramError):
                     await self._paced(chat_id, lambda o=old: bot.delete_message(o.chat_id, o.message_id))
+        await self._send_figures(str(chat_id), better)  # held back until the model's card came
 
     async def _send_album(self, chat_id: int, album: FigureAlbum, *, bulk: bool = False) -> None:
         """A paper's figures as one photo or an album (≤ 10), each with its caption; a photo
