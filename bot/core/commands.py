@@ -287,15 +287,19 @@ class Commands:
                     f"{describe_wait(held)}. Papers someone already asked for are always available.",
                     Tone.WARNING,
                 )
-            spent = False
+            spent, later = False, None
             try:
                 card = await self._model_card(ref, paper, language)
-                # A fallback (the model failed) costs nothing; a provisional card's model
-                # summary is on its way.
-                spent = card.provisional or card.summary.backend == self._summaries.backend
+                if card.provisional:  # settled when the model's card comes (or does not)
+                    later = self._upgrades.get((paper.versioned_id, card.summary.language))
+                spent = card.summary.backend == self._summaries.backend  # a fallback is free
                 return card
             finally:
-                self._quota.settle(held, incoming, spent=spent)
+                if later is None:
+                    self._quota.settle(held, incoming, spent=spent)
+                else:
+                    later.add_done_callback(lambda task: self._quota.settle(
+                        held, incoming, spent=self._made_by_model(task)))
         except PaperNotFound:
             return Notice(f"arXiv has no paper {ref}. Check the id and try again.", Tone.WARNING)
         except ArxivBadRequest as exc:
@@ -327,6 +331,12 @@ class Commands:
         task.add_done_callback(lambda done: self._upgrade_finished(key, done))
         log.info("%s: provisional card sent; the model's follows", paper.versioned_id)
         return quick
+
+    def _made_by_model(self, task: asyncio.Task[PaperCard]) -> bool:
+        """Whether a finished summary task brought the model's card (not a fallback)."""
+        if task.cancelled() or task.exception() is not None:
+            return False
+        return task.result().summary.backend == self._summaries.backend
 
     def _upgrade_finished(self, key: tuple[str, str], task: asyncio.Task[PaperCard]) -> None:
         if self._upgrades.get(key) is task:

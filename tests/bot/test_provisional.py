@@ -17,7 +17,7 @@ from storage.repository import Repository
 from tests.bot.test_figures import CITESEE_PDF, with_figures
 from tests.bot.test_telegram_bot import USER, make_settings, running, with_gemini
 from tests.fakes.arxiv_api import ArxivFake
-from tests.fakes.gemini_api import GeminiFake, good, slow
+from tests.fakes.gemini_api import GeminiFake, good, slow, status
 from tests.fakes.telegram_api import TelegramFake
 
 TOKEN = "123456:AAprovisionalTestTokenNeverLogged0"
@@ -80,3 +80,21 @@ async def test_stopping_the_scheduler_logs_no_error(
     await asyncio.sleep(0.05)  # APScheduler finishes its shutdown on a later loop step
     repo.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text[:400]
+
+
+async def test_a_quick_card_whose_model_summary_fails_costs_no_quota(
+    tmp_path: Path, arxiv_server: ArxivFake
+) -> None:
+    """One new summary an hour: a quick card whose model summary then fails (an extractive
+    fallback) gives the summary back, so the next new paper is still answered."""
+    async with GeminiFake() as gemini, TelegramFake(token=TOKEN) as tg:
+        gemini.script(slow(0.6, then=status(503)))
+        gemini.default = good()
+        settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
+        settings = _quick(with_gemini(settings, gemini), tg)
+        async with running(settings, tg):
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_requests("editMessageText", 1, timeout=15)
+            tg.user_message(USER, "/summarize 2104.12255")
+            await tg.wait_for_messages(2, chat_id=USER, timeout=15)
+    assert not any("reached the limit" in m.visible for m in tg.sent_to(USER))
