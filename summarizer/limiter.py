@@ -30,7 +30,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
-from summarizer.lanes import Lane, current_lane
+from summarizer.lanes import Lane, current_lane, current_promotion
 
 # Of R: headroom for timer and network jitter (1.8 s a minute), yet 300 papers in ≤ 1.05 × 300/R.
 MARGIN = 0.97
@@ -126,6 +126,16 @@ class ModelLimiter:
     async def _acquire(self, lane: Lane) -> None:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting[lane].append(future)
+        promotion = current_promotion() if lane == "background" else None
+
+        def move_up() -> None:  # someone now waits for this very work: the reader's lane
+            if not future.done() and future in self._waiting["background"]:
+                self._waiting["background"].remove(future)
+                self._waiting["interactive"].append(future)
+                self._wake()
+
+        if promotion is not None:
+            promotion.on_promote(move_up)
         self._wake()
         try:
             await future
@@ -133,10 +143,14 @@ class ModelLimiter:
             if future.done() and not future.cancelled():
                 self._in_flight -= 1  # admitted just as we were cancelled: give it back
             else:
-                with contextlib.suppress(ValueError):
-                    self._waiting[lane].remove(future)
+                for queue in self._waiting.values():
+                    with contextlib.suppress(ValueError):
+                        queue.remove(future)
             self._wake()
             raise
+        finally:
+            if promotion is not None:
+                promotion.forget(move_up)
 
     def _wake(self) -> None:
         """Admit waiters while the rule allows; else arm a timer for when it will."""

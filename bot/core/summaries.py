@@ -19,6 +19,7 @@ from papers.source import ArxivSource
 from storage.repository import Repository
 from summarizer.base import Summarizer
 from summarizer.extractive import ExtractiveSummarizer
+from summarizer.lanes import Promotion, current_lane, promotable
 from summarizer.prompts import PROMPT_VERSION, system_prompt, user_prompt
 from summarizer.schema import Summary
 
@@ -70,6 +71,8 @@ class PaperSummaries:
         self._cards: LRUCache[tuple[str, str], PaperCard] = LRUCache(maxsize=_CARDS_KEPT)
         self._papers: LRUCache[str, Paper] = LRUCache(maxsize=_PAPERS_KEPT)
         self._in_flight: dict[tuple[str, str], asyncio.Future[PaperCard]] = {}
+        # Work in flight that a reader can move to the interactive lane (summarizer.lanes).
+        self._promotions: dict[tuple[str, str], Promotion] = {}
         # Fallback (extractive) cards are not stored, so the model gets another chance later;
         # but while it is down, every chat asking for the paper must not call it again.
         self._fallbacks: TTLCache[tuple[str, str], tuple[float, PaperCard]] = TTLCache(
@@ -137,11 +140,15 @@ class PaperSummaries:
         key = (paper.versioned_id, language)
         running = self._in_flight.get(key)
         if running is not None:
+            if current_lane() == "interactive":  # a digest is writing it: someone waits now
+                self._promotions[key].promote()
             return await asyncio.shield(running)
         future: asyncio.Future[PaperCard] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
+        self._promotions[key] = promotion = Promotion()
         try:
-            card = await self._summarize(paper, language)
+            with promotable(promotion):
+                card = await self._summarize(paper, language)
             future.set_result(card)
             return card
         except BaseException as exc:
@@ -150,6 +157,7 @@ class PaperSummaries:
             raise
         finally:
             del self._in_flight[key]
+            del self._promotions[key]
 
     async def _summarize(self, paper: Paper, language: str) -> PaperCard:
         started = datetime.now(UTC)
