@@ -77,6 +77,9 @@ class ArxivSettings(_Section):
     # Longest wait behind other arXiv requests (one connection at a time) before a request gives
     # up with a message saying how long it waited.
     queue_timeout_s: float = Field(default=600.0, gt=0)
+    # The longest Retry-After (429/503) waited out before a retry; arXiv asking for longer
+    # fails the request at once with a message naming the wait.
+    max_retry_after_s: float = Field(default=120.0, ge=0)
 
 
 class FullTextSettings(_Section):

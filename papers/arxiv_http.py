@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import requests
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 __all__ = ["DeadlineExceeded", "Reply", "fetch"]
@@ -66,7 +67,7 @@ def fetch(
             if not chunk:
                 break
             chunks.append(chunk)
-        return Reply(response.status_code, dict(response.headers), b"".join(chunks))
+        return Reply(response.status_code, CaseInsensitiveDict(response.headers), b"".join(chunks))
 
 
 def _bound_next_read(response: requests.Response, seconds: float) -> None:

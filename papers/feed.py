@@ -30,7 +30,7 @@ from papers.categories import ARCHIVES_WITH_SUBJECTS, canonical_category
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable
 from papers.models import Paper
-from papers.retry import RETRY_STATUSES, with_retries
+from papers.retry import RETRY_STATUSES, retry_after_seconds, with_retries
 from papers.source import (
     DEFAULT_PACER,
     Pacer,
@@ -245,7 +245,7 @@ def _read_reply(
     if status == 400:
         raise ArxivBadRequest("HTTP 400")
     if status != 200:
-        raise _HTTPStatus(status, _retry_after(headers.get("Retry-After")))
+        raise _HTTPStatus(status, retry_after_seconds(headers.get("Retry-After")))
     if root is None or root.tag != _FEED_TAG:
         raise _GarbledReply()
     return _listing_from(root, wanted)
@@ -391,10 +391,3 @@ def _datetime(text: str) -> datetime | None:
         return None
     return stamp if stamp.tzinfo is not None else None
 
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After: <seconds>`` header (HTTP dates are ignored)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
