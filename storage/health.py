@@ -54,7 +54,7 @@ def check_file(path: Path) -> None:
 
 def check_pages(conn: sqlite3.Connection, path: Path) -> None:
     """``PRAGMA quick_check``: every page read once, without the index cross-checks of
-    ``integrity_check`` (about a second per few hundred MB; see bench/storage_health.py)."""
+    ``integrity_check`` (0.15 s for a 210 MB file, warm cache: bench/storage_health.py)."""
     try:
         found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
     except sqlite3.DatabaseError as exc:
