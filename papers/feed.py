@@ -279,7 +279,7 @@ class _ListingReader:
     entry's XML, not the document; past ``max_entries`` entries the rest is ignored."""
 
     def __init__(self, max_entries: int | None) -> None:
-        self._parser = ET.XMLPullParser(events=("start", "end"))
+        self._parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
         self._max_entries = max_entries
         self._root: ET.Element | None = None
         self._depth = 0
@@ -334,7 +334,10 @@ class _ListingReader:
 
     def _take_events(self) -> None:
         root = None
-        for event, element in self._parser.read_events():
+        for item in self._parser.read_events():
+            if len(item) != 2 or not isinstance(item[1], ET.Element):
+                continue  # only start/end events are asked for; namespace events never come
+            event, element = item[0], item[1]
             if event == "start":
                 self._depth += 1
                 if self._depth == 1:

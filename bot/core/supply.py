@@ -24,6 +24,7 @@ from papers.announcements import ARXIV_HOLIDAYS, ARXIV_TZ, latest_announcement, 
 from papers.categories import ARCHIVES_WITH_SUBJECTS, categories_in_archive
 from papers.feed import ArxivFeed
 from papers.matching import ListingIndex
+from papers.models import Paper
 from papers.query import Topic, to_arxiv_query
 from papers.source import ArxivSource
 from storage.repository import Repository
@@ -182,9 +183,10 @@ class PaperSupply:
             stored = self._repo.digests.get_listing(key, cycle)
             if stored is None:
                 stored = await self._fetch(key, cycle, announcement, previous)
-            papers = {}
+            papers: dict[str, Paper] = {}
             for start in range(0, len(stored), _BATCH):
-                papers.update(self._repo.get_papers(vid for vid, _ in stored[start : start + _BATCH]))
+                batch = stored[start : start + _BATCH]
+                papers.update(self._repo.get_papers(vid for vid, _ in batch))
                 await asyncio.sleep(0)
             listed = [Listed(papers[vid], kind) for vid, kind in stored if vid in papers]
             eligible = [item for item in listed if item.announce_type not in SKIPPED_TYPES]
