@@ -191,7 +191,8 @@ async def test_a_huge_feed_is_stored_bounded_in_batches_that_leave_the_loop_free
         feed_entry(f"2611.{i:05d}", 1, f"Paper {i}", ["A. Author"], abstract, ("cs.CV",))
         for i in range(30_000)
     ])  # fmt: skip
-    supply = make_supply(feed_archives=("cs",))
+    # The fake builds a 17 MB reply before its first byte: no read timeout of 2 s on a busy box.
+    supply = make_supply(feed_archives=("cs",), timeout_s=60)
     repo = supply._repo
     partial: list[bool] = []
     done = asyncio.Event()
