@@ -366,7 +366,8 @@ async def test_a_feed_over_the_entry_cap_is_cut_with_one_log_line(
     arxiv.max_feed_entries entries, in the feed's order, and says so in one warning."""
     arxiv_fake.set_listing("cs.CV", TUESDAY, _generated(30_000))
     with caplog.at_level(logging.WARNING, logger="papers.feed"):
-        listing = await make_feed().listing(["cs.CV"])
+        # the fake builds its 17 MB reply before the first byte: a read timeout for a busy box
+        listing = await make_feed(timeout_s=60).listing(["cs.CV"])
     assert len(listing.entries) == 20_000
     assert listing.entries[0].paper.arxiv_id == "2603.00000"
     assert listing.entries[-1].paper.arxiv_id == "2603.19999"
@@ -386,7 +387,7 @@ async def test_a_feed_over_the_size_cap_is_cut_with_one_log_line(
     kept, the rest is not read, one warning names the cap; no retry."""
     arxiv_fake.set_listing("cs.CV", TUESDAY, _generated(3_000))
     with caplog.at_level(logging.WARNING, logger="papers.feed"):
-        listing = await make_feed(max_feed_mb=1.0).listing(["cs.CV"])
+        listing = await make_feed(max_feed_mb=1.0, timeout_s=60).listing(["cs.CV"])
     assert 500 < len(listing.entries) < 3_000
     ids = [e.paper.arxiv_id for e in listing.entries]
     assert ids == [f"2603.{i:05d}" for i in range(len(ids))]
