@@ -77,6 +77,13 @@ class ArxivSettings(_Section):
     # Longest wait behind other arXiv requests (one connection at a time) before a request gives
     # up with a message saying how long it waited.
     queue_timeout_s: float = Field(default=600.0, gt=0)
+    # The longest Retry-After (429/503) waited out before a retry; arXiv asking for longer
+    # fails the request at once with a message naming the wait.
+    max_retry_after_s: float = Field(default=120.0, ge=0)
+    # Caps of one listing feed, read as it arrives: past either the rest is ignored (one log
+    # line). arXiv lists at most 2000 papers per feed request, about 2 KB each.
+    max_feed_mb: float = Field(default=30.0, gt=0)
+    max_feed_entries: int = Field(default=20_000, ge=1)
 
 
 class FullTextSettings(_Section):

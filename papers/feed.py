@@ -15,8 +15,8 @@ import logging
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Literal, Self
 from urllib.parse import urlsplit
@@ -25,12 +25,12 @@ import requests
 
 from config.settings import ArxivSettings
 from papers.announcements import ARXIV_TZ
-from papers.arxiv_http import DeadlineExceeded, fetch
+from papers.arxiv_http import DeadlineExceeded, stream
 from papers.categories import ARCHIVES_WITH_SUBJECTS, canonical_category
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable
 from papers.models import Paper
-from papers.retry import RETRY_STATUSES, with_retries
+from papers.retry import RETRY_STATUSES, retry_after_seconds, with_retries
 from papers.source import (
     DEFAULT_PACER,
     Pacer,
@@ -68,6 +68,9 @@ _VERSIONED_ID_RE = re.compile(
 )
 _ANNOUNCE_RE = re.compile(r"Announce Type:\s*(?P<type>[\w\-]+)", re.IGNORECASE)
 _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+_ENTRY_TAG = "{http://www.w3.org/2005/Atom}entry"
+_ERROR_BODY_BYTES = 1 << 20  # an error reply is read this far at most (arXiv's are ~1 KB)
+_NO_DATE = datetime.min.replace(tzinfo=ARXIV_TZ)  # until the listing's own date is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,16 +191,30 @@ class ArxivFeed:
             )
 
     def _attempt(self, url: str, wanted: tuple[str, ...]) -> Listing:
-        """Blocking, on the arXiv thread: one paced request within its deadline, then the reply
-        parsed (here, off the event loop: a whole archive's listing is megabytes)."""
+        """Blocking, on the arXiv thread: one paced request within its deadline, parsed as it
+        arrives (off the event loop; a whole archive's listing is megabytes) and cut at
+        ``arxiv.max_feed_mb`` / ``arxiv.max_feed_entries`` (issue 10: a 56 MB feed)."""
         settings = self._settings
+        label = "+".join(wanted)
+        reader = _ListingReader(settings.max_feed_entries)
+        max_bytes = int(settings.max_feed_mb * 1024 * 1024)
         with self._pacer.turn(settings.min_interval_s):
             log.debug("arXiv feed request: %s", urlsplit(url).path)
-            reply = fetch(
+            with stream(
                 self._session, url, timeout_s=settings.timeout_s,
                 deadline_s=settings.request_deadline_s,
-            )  # fmt: skip
-        return _read_reply(reply.status, reply.headers, reply.content, wanted)
+            ) as reply:  # fmt: skip
+                if reply.status != 200:
+                    body = _read_at_most(reply.chunks(), _ERROR_BODY_BYTES)
+                    return _read_reply(reply.status, reply.headers, body, wanted)
+                for chunk in reply.chunks():
+                    room = max_bytes - reader.bytes_read
+                    reader.feed(chunk[:room])
+                    if len(chunk) > room:
+                        reader.cut = f"{settings.max_feed_mb:g} MB (arxiv.max_feed_mb)"
+                    if reader.cut or reader.broken:
+                        break  # leaving the block drops the rest unread
+        return reader.listing(wanted, label)
 
     def _describe(self, exc: BaseException) -> str:
         """A short reason for logs and messages, without URLs."""
@@ -235,7 +252,11 @@ def _is_transient(exc: BaseException) -> bool:
 def _read_reply(
     status: int, headers: Mapping[str, str], content: bytes, wanted: tuple[str, ...]
 ) -> Listing:
-    """The listing in a reply, or the error it stands for."""
+    """The listing in a whole reply, or the error it stands for."""
+    if status == 200:
+        reader = _ListingReader(None)
+        reader.feed(content)
+        return reader.listing(wanted, "+".join(wanted))
     root = _parse_xml(content)
     if root is not None and root.tag == _FEED_TAG:
         title = _text(root, "atom:title")
@@ -244,11 +265,7 @@ def _read_reply(
             raise ArxivBadRequest(_text(root, "atom:subtitle") or title)
     if status == 400:
         raise ArxivBadRequest("HTTP 400")
-    if status != 200:
-        raise _HTTPStatus(status, _retry_after(headers.get("Retry-After")))
-    if root is None or root.tag != _FEED_TAG:
-        raise _GarbledReply()
-    return _listing_from(root, wanted)
+    raise _HTTPStatus(status, retry_after_seconds(headers.get("Retry-After")))
 
 
 def parse_listing(content: bytes, categories: Sequence[str]) -> Listing:
@@ -256,30 +273,134 @@ def parse_listing(content: bytes, categories: Sequence[str]) -> Listing:
     return _read_reply(200, {}, content, canonical_categories(categories))
 
 
-def _listing_from(root: ET.Element, wanted: tuple[str, ...]) -> Listing:
-    elements = root.findall("atom:entry", _NS)
-    if not elements:
-        return Listing(categories=wanted, announced=None, entries=())
-    stamps = [s for e in elements if (s := _datetime(_text(e, "atom:published"))) is not None]
-    feed_stamp = _datetime(_text(root, "atom:updated"))
-    if stamps:
-        # All entries of a mailing share its date; the commonest wins should one disagree.
-        announced = Counter(s.astimezone(ARXIV_TZ).date() for s in stamps).most_common(1)[0][0]
-    elif feed_stamp is not None:
-        announced = feed_stamp.astimezone(ARXIV_TZ).date()  # arXiv builds the feed just after
-    else:
-        raise _GarbledReply()
-    fallback = datetime.combine(announced, datetime.min.time(), tzinfo=ARXIV_TZ)
-    entries: dict[str, FeedEntry] = {}
-    for element in elements:
-        entry = _entry(element, fallback)
-        if entry is not None and entry.paper.arxiv_id not in entries:
-            entries[entry.paper.arxiv_id] = entry
-    return Listing(categories=wanted, announced=announced, entries=tuple(entries.values()))
+class _ListingReader:
+    """An Atom listing parsed as its bytes arrive (xml.etree's pull parser): each entry is
+    turned into a FeedEntry when it closes and dropped from the tree, so memory holds one
+    entry's XML, not the document; past ``max_entries`` entries the rest is ignored."""
+
+    def __init__(self, max_entries: int | None) -> None:
+        self._parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+        self._max_entries = max_entries
+        self._root: ET.Element | None = None
+        self._depth = 0
+        self._head: dict[str, str] = {}
+        self._found: list[tuple[FeedEntry, datetime | None]] = []
+        self._skipped: list[str] = []
+        self.entries_seen = 0
+        self.bytes_read = 0
+        self.broken = False  # not XML: nothing more to read
+        self.cut: str | None = None  # which cap stopped the reading, if one did
+
+    def feed(self, data: bytes) -> None:
+        """Parse the next piece of the document."""
+        if self.broken or self.cut or not data:
+            return
+        self.bytes_read += len(data)
+        try:
+            self._parser.feed(data)
+            self._take_events()
+        except ET.ParseError:
+            self.broken = True
+
+    def listing(self, wanted: tuple[str, ...], label: str) -> Listing:
+        """The Listing read (or the error feed's ArxivBadRequest, or _GarbledReply); one log
+        line if a cap cut it short or entries had to be skipped."""
+        if not self.broken and not self.cut:
+            try:
+                self._parser.close()  # a document that just stops is not a listing
+                self._take_events()
+            except ET.ParseError:
+                self.broken = True
+        root = self._root
+        if root is None or root.tag != _FEED_TAG or (self.broken and not self._found):
+            raise _GarbledReply()
+        title = self._head.get("title", "")
+        if _FEED_ERROR.lower() in title.lower():
+            # arXiv's reason ("Bad subject class 'XX'...") is the subtitle; the title has a URL.
+            raise ArxivBadRequest(self._head.get("subtitle") or title)
+        if self.broken:
+            raise _GarbledReply()
+        if self._skipped:
+            log.warning(
+                "arXiv feed %s: %d entries without versioned id, category or type skipped "
+                "(first: %s)", label, len(self._skipped), self._skipped[0],
+            )  # fmt: skip
+        if self.cut:
+            log.warning(
+                "arXiv feed %s stopped at %s: %d entries kept, the rest of the listing ignored",
+                label, self.cut, len(self._found),
+            )  # fmt: skip
+        return self._assemble(wanted)
+
+    def _take_events(self) -> None:
+        root = None
+        for item in self._parser.read_events():
+            if len(item) != 2 or not isinstance(item[1], ET.Element):
+                continue  # only start/end events are asked for; namespace events never come
+            event, element = item[0], item[1]
+            if event == "start":
+                self._depth += 1
+                if self._depth == 1:
+                    self._root = element
+                continue
+            self._depth -= 1
+            if self._depth != 1 or self.cut:
+                continue
+            root = self._root
+            if element.tag == _ENTRY_TAG:
+                self._take_entry(element)
+            elif element.tag.startswith("{http://www.w3.org/2005/Atom}"):
+                self._head.setdefault(element.tag.partition("}")[2], _collapse(element.text or ""))
+        if root is not None:
+            root.clear()  # entries read are not kept twice (one still open stays on the stack)
+
+    def _take_entry(self, element: ET.Element) -> None:
+        if self._max_entries is not None and self.entries_seen >= self._max_entries:
+            self.cut = f"{self._max_entries} entries (arxiv.max_feed_entries)"
+            return
+        self.entries_seen += 1
+        entry = _entry(element, _NO_DATE)
+        if entry is None:
+            self._skipped.append(_text(element, "atom:id")[:80] or "(no id)")
+            return
+        self._found.append((entry, _datetime(_text(element, "atom:published"))))
+
+    def _assemble(self, wanted: tuple[str, ...]) -> Listing:
+        if not self._found and not self._skipped:
+            return Listing(categories=wanted, announced=None, entries=())
+        stamps = [stamp for _, stamp in self._found if stamp is not None]
+        feed_stamp = _datetime(self._head.get("updated", ""))
+        if stamps:
+            # All entries of a mailing share its date; the commonest wins should one disagree.
+            announced = Counter(s.astimezone(ARXIV_TZ).date() for s in stamps).most_common(1)[0][0]
+        elif feed_stamp is not None:
+            announced = feed_stamp.astimezone(ARXIV_TZ).date()  # arXiv builds it just after
+        else:
+            raise _GarbledReply()
+        fallback = datetime.combine(announced, datetime.min.time(), tzinfo=ARXIV_TZ)
+        entries: dict[str, FeedEntry] = {}
+        for entry, stamp in self._found:
+            if stamp is None:
+                paper = replace(entry.paper, published=fallback, updated=fallback)
+                entry = FeedEntry(paper=paper, announce_type=entry.announce_type)
+            entries.setdefault(entry.paper.arxiv_id, entry)
+        return Listing(categories=wanted, announced=announced, entries=tuple(entries.values()))
+
+
+def _read_at_most(chunks: Iterator[bytes], limit: int) -> bytes:
+    """The start of a body, up to ``limit`` bytes (the rest is left unread)."""
+    parts: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        parts.append(chunk[: limit - size])
+        size += len(parts[-1])
+        if size >= limit:
+            break
+    return b"".join(parts)
 
 
 def _entry(element: ET.Element, fallback: datetime) -> FeedEntry | None:
-    """One entry, exactly as arXiv lists it; None (and a warning) if it lacks its identity."""
+    """One entry, exactly as arXiv lists it; None if it lacks its identity."""
     summary = _text(element, "atom:summary", collapse=False)
     match = _VERSIONED_ID_RE.search(_text(element, "atom:id")) or _VERSIONED_ID_RE.search(
         summary.partition("\n")[0]
@@ -288,9 +409,7 @@ def _entry(element: ET.Element, fallback: datetime) -> FeedEntry | None:
     categories = tuple(term for term in terms if term)
     announce_type = _announce_type(element, summary)
     if match is None or not categories or announce_type is None:
-        skipped = _text(element, "atom:id")[:80]
-        log.warning("arXiv feed entry without versioned id, category or type skipped: %s", skipped)
-        return None
+        return None  # counted and logged once per listing by _ListingReader
     head, sep, tail = summary.partition("Abstract:")
     abstract = _collapse(tail if sep else _drop_announce_line(head))
     when = _datetime(_text(element, "atom:published")) or fallback
@@ -391,10 +510,3 @@ def _datetime(text: str) -> datetime | None:
         return None
     return stamp if stamp.tzinfo is not None else None
 
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After: <seconds>`` header (HTTP dates are ignored)."""
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from papers.errors import ArxivUnavailable
@@ -24,6 +26,8 @@ class RetryPolicy:
     attempts: int  # 1 = no retry
     first_backoff_s: float
     attempt_timeout_s: float  # bound of one attempt once it runs (pacing and I/O; not queueing)
+    # The longest Retry-After waited out; a longer one fails at once (a user is waiting).
+    max_retry_after_s: float = 120.0
 
 
 async def with_retries(
@@ -50,7 +54,13 @@ async def with_retries(
             reason = describe(exc)
             if not transient(exc):
                 raise ArxivUnavailable(f"arXiv {what} failed: {reason}") from exc
-            wait = min(max(backoff, getattr(exc, "retry_after_s", None) or 0.0), MAX_BACKOFF_S)
+            asked = getattr(exc, "retry_after_s", None) or 0.0
+            if asked > policy.max_retry_after_s:
+                raise ArxivUnavailable(
+                    f"arXiv {what} failed: {reason}; arXiv asks to wait {asked:.0f} s, "
+                    f"longer than the {policy.max_retry_after_s:g} s we wait"
+                ) from exc
+            wait = max(min(backoff, MAX_BACKOFF_S), asked)
         if number == policy.attempts:
             break
         logger.warning("arXiv %s failed (%s); retry %d of %d in %.2f s",
@@ -58,3 +68,21 @@ async def with_retries(
         await asyncio.sleep(wait)
         backoff = min(backoff * 2, MAX_BACKOFF_S)
     raise ArxivUnavailable(f"arXiv {what} is not answering: {reason} ({policy.attempts} attempts)")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delay-seconds or an HTTP date (RFC 9110
+    §10.2.3); None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))

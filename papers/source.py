@@ -29,7 +29,7 @@ from papers.arxiv_http import DeadlineExceeded, fetch
 from papers.code_links import find_code_url
 from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.models import ArxivId, Paper
-from papers.retry import RETRY_STATUSES, RetryPolicy, with_retries
+from papers.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds, with_retries
 
 __all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "run_on_arxiv_thread"]
 
@@ -189,11 +189,12 @@ class _Query:
 
 
 class _HTTPStatus(Exception):
-    """The API answered with an HTTP status other than 200."""
+    """The API answered with an HTTP status other than 200 (and maybe a Retry-After)."""
 
-    def __init__(self, status: int) -> None:
+    def __init__(self, status: int, retry_after_s: float | None = None) -> None:
         super().__init__(f"HTTP {status}")
         self.status = status
+        self.retry_after_s = retry_after_s  # with_retries waits at least this long
 
 
 class ArxivSource:
@@ -318,7 +319,7 @@ class ArxivSource:
             detail = _error_detail(root) if root is not None else None
             raise ArxivBadRequest(detail or "HTTP 400")
         if reply.status != 200:
-            raise _HTTPStatus(reply.status)
+            raise _HTTPStatus(reply.status, retry_after_seconds(reply.headers.get("Retry-After")))
         root = _check_feed(reply.content)
         papers = [p for e in root.iterfind("atom:entry", _NS) if (p := _to_paper(e)) is not None]
         return papers, _int_text(root, "opensearch:totalResults")
@@ -347,6 +348,7 @@ def retry_policy(settings: ArxivSettings) -> RetryPolicy:
         attempts=settings.retries + 1,
         first_backoff_s=max(settings.min_interval_s, 0.1),
         attempt_timeout_s=settings.request_deadline_s + settings.min_interval_s + 1.0,
+        max_retry_after_s=settings.max_retry_after_s,
     )
 
 

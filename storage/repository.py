@@ -30,11 +30,13 @@ from storage.retention import Retention
 from storage.schedule import ScheduleStore
 from storage.errors import (
     ChatNotFound,
+    DatabaseDamaged,
     InvalidSetting,
     RepositoryClosed,
     StorageError,
     WrongThread,
 )
+from storage.health import check_file, check_pages, is_damage
 from storage.migrations import migrations
 from storage.models import SUBSCRIPTION_KINDS, Chat, ChatRef, Subscription
 from summarizer.schema import Summary
@@ -52,13 +54,17 @@ def _utcnow() -> datetime:
 
 
 def _wrapped(method: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Turn sqlite3 failures (disk full, locked, corrupt) into StorageError for callers."""
+    """Turn sqlite3 failures (disk full, locked, corrupt) into StorageError for callers; a
+    damaged page found later than ``open`` becomes DatabaseDamaged, with the repair steps."""
 
     @functools.wraps(method)
     def inner(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return method(*args, **kwargs)
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                where = getattr(args[0], "path", None) if args else None
+                raise DatabaseDamaged(where or "(in memory)", str(exc)) from exc
             raise StorageError(f"database error in {method.__name__}: {exc}") from exc
 
     return inner
@@ -80,23 +86,49 @@ class Repository:
 
     @classmethod
     def open(cls, path: str | Path, *, clock: Clock = _utcnow) -> Repository:
-        """Open (or create) the database file, switch it to WAL and bring the schema up to date."""
+        """Open (or create) the database file, check it for damage, switch it to WAL and bring
+        the schema up to date. Raises DatabaseDamaged (with the repair steps) for a damaged
+        file, StorageError for any other reason it cannot be used."""
         path = Path(path).expanduser()
+        check_file(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = Database(path, execute_plugins=False)
         except (OSError, sqlite3.Error) as exc:
             raise StorageError(f"cannot open the database at {path}: {exc}") from exc
         try:
+            check_pages(db.conn, path)
             db.enable_wal()
             # WAL stays consistent without an fsync per commit; a power cut may lose the last
             # commits, never the file (https://sqlite.org/pragma.html#pragma_synchronous).
             db.execute("PRAGMA synchronous=NORMAL")
             migrations.apply(db)
+        except DatabaseDamaged:
+            db.close()
+            raise
         except sqlite3.Error as exc:
             db.close()
-            raise StorageError(f"{path} is not a usable paperboy database: {exc}") from exc
+            detail = f"not a usable paperboy database ({exc})"
+            if is_damage(exc):
+                raise DatabaseDamaged(path, detail) from exc
+            raise StorageError(f"{path} is {detail}") from exc
         return cls(db, path=path, clock=clock)
+
+    @classmethod
+    def open_or_memory(
+        cls, path: str | Path, *, clock: Clock = _utcnow
+    ) -> tuple[Repository, DatabaseDamaged | None]:
+        """``open``, or, when the file is damaged, an in-memory database and the damage, so the
+        bot still starts and serves what needs no stored state (``/summarize``). The damage is
+        logged once, with the repair steps; other storage errors still raise."""
+        try:
+            return cls.open(path, clock=clock), None
+        except DatabaseDamaged as damage:
+            log.error(
+                "%s. Until then paperboy runs on an in-memory database: nothing it stores "
+                "(chats, subscriptions, digests) survives a restart.", damage,
+            )  # fmt: skip
+            return cls.memory(clock=clock), damage
 
     @classmethod
     def memory(cls, *, clock: Clock = _utcnow) -> Repository:

@@ -24,6 +24,7 @@ from papers.announcements import ARXIV_HOLIDAYS, ARXIV_TZ, latest_announcement, 
 from papers.categories import ARCHIVES_WITH_SUBJECTS, categories_in_archive
 from papers.feed import ArxivFeed
 from papers.matching import ListingIndex
+from papers.models import Paper
 from papers.query import Topic, to_arxiv_query
 from papers.source import ArxivSource
 from storage.repository import Repository
@@ -41,6 +42,9 @@ _CATEGORY_SEARCH_RESULTS = 2000
 _HYDRATED_LISTINGS = 64
 # (topic, cycle) results kept: 10,000 distinct topics over a catch-up of five cycles.
 _MATCHED_TOPICS = 50_000
+# Papers written or read per SQLite transaction before the loop gets a turn (issue 10: a huge
+# feed stored in one go blocked the loop for seconds; see bench/big_feed.py).
+_BATCH = 500
 
 __all__ = [
     "LISTING_LAG",
@@ -179,10 +183,16 @@ class PaperSupply:
             stored = self._repo.digests.get_listing(key, cycle)
             if stored is None:
                 stored = await self._fetch(key, cycle, announcement, previous)
-            papers = self._repo.get_papers(vid for vid, _ in stored)
+            papers: dict[str, Paper] = {}
+            for start in range(0, len(stored), _BATCH):
+                batch = stored[start : start + _BATCH]
+                papers.update(self._repo.get_papers(vid for vid, _ in batch))
+                await asyncio.sleep(0)
             listed = [Listed(papers[vid], kind) for vid, kind in stored if vid in papers]
             eligible = [item for item in listed if item.announce_type not in SKIPPED_TYPES]
-            hydrated = _Hydrated(listed, eligible, ListingIndex([i.paper for i in eligible]))
+            # Pure Python over immutable papers: a thread, so the loop keeps its turns.
+            index = await asyncio.to_thread(ListingIndex, [i.paper for i in eligible])
+            hydrated = _Hydrated(listed, eligible, index)
             self._hydrated[(key, cycle)] = hydrated
             return hydrated
 
@@ -215,8 +225,11 @@ class PaperSupply:
         if listing.announced is None:
             return None
         # The feed lacks comments, journal refs and submission dates: never let it overwrite
-        # what an API look-up stored. One transaction for the whole listing.
-        self._repo.add_papers(entry.paper for entry in listing.entries)
+        # what an API look-up stored. One transaction per batch, the loop free in between; the
+        # listing is saved last, so a crash midway leaves no listing pointing at missing papers.
+        for start in range(0, len(listing.entries), _BATCH):
+            self._repo.add_papers(e.paper for e in listing.entries[start : start + _BATCH])
+            await asyncio.sleep(0)
         entries = [(e.paper.versioned_id, e.announce_type) for e in listing.entries]
         self._repo.digests.save_listing(key, listing.announced.isoformat(), entries)
         if listing.announced > mailing:

@@ -4,6 +4,8 @@ arXiv fake, a real Repository on a file."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -176,3 +178,43 @@ async def test_a_listing_is_fetched_once_across_supplies_sharing_the_database(
     arxiv_server.clear_requests()
     again = await make_supply().matched(parse_topic("depth"), CURRENT, PREVIOUS)
     assert _titles(again) == ["Depth from focus"] and arxiv_server.requests == []
+
+
+async def test_a_huge_feed_is_stored_bounded_in_batches_that_leave_the_loop_free(
+    make_supply: MakeSupply, arxiv_server: ArxivFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10: a 30,000-entry feed (arXiv lists at most 2,000) stores arxiv.max_feed_entries
+    papers and says so in one warning; while they are written, other tasks get turns (the
+    papers are stored in batches before the listing, never in one long transaction)."""
+    abstract = "We study sparse attention for video diffusion models at scale. " * 12
+    arxiv_server.set_listing("cs", MAILING, [
+        feed_entry(f"2611.{i:05d}", 1, f"Paper {i}", ["A. Author"], abstract, ("cs.CV",))
+        for i in range(30_000)
+    ])  # fmt: skip
+    # The fake builds a 17 MB reply before its first byte: no read timeout of 2 s on a busy box.
+    supply = make_supply(feed_archives=("cs",), timeout_s=60)
+    repo = supply._repo
+    partial: list[bool] = []
+    done = asyncio.Event()
+
+    async def look_while_storing() -> None:
+        """Another chat's task: does it ever see papers stored but no listing yet?"""
+        while not done.is_set():
+            if repo.get_paper("2611.00000", 1) is not None:
+                listed = repo.digests.get_listing("feed:cs", MAILING.isoformat()) is not None
+                partial.append(not listed)
+            await asyncio.sleep(0)
+
+    watcher = asyncio.create_task(look_while_storing())
+    with caplog.at_level(logging.WARNING):
+        found = await supply.matched(parse_topic("sparse attention"), CURRENT, PREVIOUS)
+    done.set()
+    await watcher
+    stored = repo.digests.get_listing("feed:cs", MAILING.isoformat())
+    assert stored is not None and len(stored) == 20_000 and len(found) == 20_000
+    assert len(repo.get_papers(vid for vid, _ in stored)) == 20_000
+    assert repo.get_paper("2611.20000", 1) is None  # beyond the cap: never stored
+    assert partial.count(True) >= 20_000 // 500 - 1  # a turn between (nearly) every batch
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "stopped at 20000 entries (arxiv.max_feed_entries)" in warning.getMessage()
+    assert warning.exc_info is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime
 from itertools import pairwise
@@ -17,7 +18,7 @@ from papers.feed import ArxivFeed, FeedEntry, Listing, parse_listing
 from papers.models import ArxivId
 from papers.source import Pacer
 from tests.fakes.arxiv_api import ArxivFake
-from tests.fakes.arxiv_rss import ARXIV_LICENSE, CC_BY, feed_entry
+from tests.fakes.arxiv_rss import ARXIV_LICENSE, CC_BY, ListingEntry, feed_entry
 from tests.papers.conftest import MakeSource
 
 ET = ZoneInfo("America/New_York")
@@ -346,3 +347,72 @@ async def test_a_trickling_feed_is_retried_after_its_deadline(
     listing = await make_feed(timeout_s=1.0, request_deadline_s=0.5, retries=1).listing(["cs.CV"])
     assert len(listing.entries) == 1
     assert arxiv_fake.bytes_sent("/atom/cs.CV") < 1000
+
+
+def _generated(count: int, prefix: str = "2603") -> list[ListingEntry]:
+    """``count`` distinct new cs.CV papers with abstracts of realistic length."""
+    abstract = "We study sparse attention for video diffusion models at scale. " * 12
+    return [
+        feed_entry(f"{prefix}.{i:05d}", 1, f"Generated paper {i}", ["A. Author", "B. Author"],
+                   abstract, ("cs.CV",))
+        for i in range(count)
+    ]  # fmt: skip
+
+
+async def test_a_feed_over_the_entry_cap_is_cut_with_one_log_line(
+    arxiv_fake: ArxivFake, make_feed: MakeFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10: a 30,000-entry feed (arXiv lists at most 2,000) keeps the first
+    arxiv.max_feed_entries entries, in the feed's order, and says so in one warning."""
+    arxiv_fake.set_listing("cs.CV", TUESDAY, _generated(30_000))
+    with caplog.at_level(logging.WARNING, logger="papers.feed"):
+        # the fake builds its 17 MB reply before the first byte: a read timeout for a busy box
+        listing = await make_feed(timeout_s=60).listing(["cs.CV"])
+    assert len(listing.entries) == 20_000
+    assert listing.entries[0].paper.arxiv_id == "2603.00000"
+    assert listing.entries[-1].paper.arxiv_id == "2603.19999"
+    assert listing.announced == TUESDAY
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.getMessage() == (
+        "arXiv feed cs.CV stopped at 20000 entries (arxiv.max_feed_entries): 20000 entries "
+        "kept, the rest of the listing ignored"
+    )
+    assert len(arxiv_fake.feed_requests) == 1
+
+
+async def test_a_feed_over_the_size_cap_is_cut_with_one_log_line(
+    arxiv_fake: ArxivFake, make_feed: MakeFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed larger than arxiv.max_feed_mb: the entries complete within the first MB are
+    kept, the rest is not read, one warning names the cap; no retry."""
+    arxiv_fake.set_listing("cs.CV", TUESDAY, _generated(3_000))
+    with caplog.at_level(logging.WARNING, logger="papers.feed"):
+        listing = await make_feed(max_feed_mb=1.0, timeout_s=60).listing(["cs.CV"])
+    assert 500 < len(listing.entries) < 3_000
+    ids = [e.paper.arxiv_id for e in listing.entries]
+    assert ids == [f"2603.{i:05d}" for i in range(len(ids))]
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "stopped at 1 MB (arxiv.max_feed_mb)" in warning.getMessage()
+    assert len(arxiv_fake.feed_requests) == 1
+
+
+async def test_skipped_entries_are_one_log_line(
+    arxiv_fake: ArxivFake, make_feed: MakeFeed, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A thousand entries without identity: one warning with the count, not a thousand."""
+    broken = "".join(
+        f"<entry><id>https://arxiv.org/abs/2603.{i:05d}</id><title>x</title>"
+        "<category term='cs.CV'/><arxiv:announce_type>new</arxiv:announce_type></entry>"
+        for i in range(1000)
+    )
+    body = (
+        "<feed xmlns='http://www.w3.org/2005/Atom' xmlns:arxiv='http://arxiv.org/schemas/atom'>"
+        "<title>cs.CV updates on arXiv.org</title><updated>2026-03-10T04:00:09+00:00</updated>"
+        f"{broken}</feed>"
+    ).encode()
+    arxiv_fake.fail_next(status=200, body=body, path="/atom/")
+    with caplog.at_level(logging.WARNING, logger="papers.feed"):
+        listing = await make_feed().listing(["cs.CV"])
+    assert listing.entries == ()
+    (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "1000 entries without versioned id" in warning.getMessage()

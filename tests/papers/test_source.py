@@ -6,7 +6,8 @@ import asyncio
 import logging
 import re
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from itertools import pairwise
 
 import pytest
@@ -267,6 +268,46 @@ async def test_503_then_200_succeeds(make_source: MakeSource, arxiv_fake: ArxivF
     paper = await make_source().get(ArxivId(DAWN_ID))
     assert paper.title == DAWN_TITLE
     assert len(arxiv_fake.query_requests) == 2
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_retry_after_is_honoured_on_the_api(
+    make_source: MakeSource, arxiv_fake: ArxivFake, status: int
+) -> None:
+    """Issue 10: a 429/503 with Retry-After: 0.6 (longer than the 0.1 s backoff) makes the
+    next request wait at least that long, and the paper still arrives."""
+    arxiv_fake.clear_requests()
+    arxiv_fake.fail_next(1, status=status, headers={"Retry-After": "0.6"})
+    paper = await make_source().get(ArxivId(DAWN_ID))
+    assert paper.title == DAWN_TITLE
+    (gap,) = _gaps(arxiv_fake)
+    assert gap >= 0.6
+
+
+async def test_retry_after_as_an_http_date_is_honoured(
+    make_source: MakeSource, arxiv_fake: ArxivFake
+) -> None:
+    """Retry-After may be an HTTP date (RFC 9110): a date 2 s ahead is a wait of about 2 s
+    (whole seconds, so at least 1 s after rounding), not ignored."""
+    arxiv_fake.clear_requests()
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    arxiv_fake.fail_next(1, status=503, headers={"Retry-After": when})
+    await make_source().get(ArxivId(DAWN_ID))
+    (gap,) = _gaps(arxiv_fake)
+    assert gap >= 1.0
+
+
+async def test_a_retry_after_beyond_the_bound_fails_at_once_and_says_so(
+    make_source: MakeSource, arxiv_fake: ArxivFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """arXiv asking for an hour's pause is not waited out by a chat user: ArxivUnavailable at
+    once, naming the wait, with one request made and no traceback logged."""
+    arxiv_fake.clear_requests()
+    arxiv_fake.fail_next(1, status=503, headers={"Retry-After": "3600"})
+    with pytest.raises(ArxivUnavailable, match="asks to wait 3600 s"):
+        await make_source().get(ArxivId(DAWN_ID))
+    assert len(arxiv_fake.query_requests) == 1
+    assert all(r.exc_info is None for r in caplog.records)
 
 
 async def test_other_http_errors_are_not_retried(
