@@ -358,7 +358,8 @@ class FullTextSource:
 
         async def attempt() -> bytes | Path | None:
             return await run_on_arxiv_thread(
-                self._fetch, url, dest, timeout=self._policy.attempt_timeout_s
+                self._fetch, url, dest, timeout=self._policy.attempt_timeout_s,
+                queue_timeout=self._arxiv.queue_timeout_s,
             )
 
         try:

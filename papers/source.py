@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import math
 import re
 import threading
 import time
+import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Self, TypeVar
@@ -31,7 +35,9 @@ from papers.errors import ArxivBadRequest, ArxivUnavailable, PaperNotFound
 from papers.models import ArxivId, Paper
 from papers.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds, with_retries
 
-__all__ = ["DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "run_on_arxiv_thread"]
+__all__ = [
+    "DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "run_on_arxiv_thread", "urgent_arxiv",
+]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +67,64 @@ class QueueTimeout(Exception):
         self.ahead = ahead
 
 
-_pending = 0  # arXiv jobs submitted and not finished (reported when one waits too long)
+# Someone is waiting for this arXiv request (a /summarize, a link): it goes ahead of digest
+# and summarize-ahead traffic in the arXiv queue. Set with ``urgent_arxiv()`` (the model's
+# interactive lane sets it too, summarizer/lanes.py).
+_urgent: ContextVar[bool] = ContextVar("paperboy_arxiv_urgent", default=False)
+
+
+@contextlib.contextmanager
+def urgent_arxiv() -> Iterator[None]:
+    """arXiv requests made inside this block go first in the process's arXiv queue."""
+    token = _urgent.set(True)
+    try:
+        yield
+    finally:
+        _urgent.reset(token)
+
+
+class _Gate:
+    """Hands the arXiv thread one job at a time; waiting urgent jobs go first, then the others
+    in arrival order. One per event loop (tests run several loops)."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    @property
+    def waiting(self) -> int:
+        """Jobs waiting for the thread."""
+        return sum(1 for *_, turn in self._waiting if not turn.done())
+
+    @property
+    def ahead(self) -> int:
+        """Jobs a new one would wait behind: the waiting ones and the one running."""
+        return self.waiting + (1 if self._busy else 0)
+
+    async def acquire(self, urgent: bool) -> None:
+        if not self._busy and not self.waiting:
+            self._busy = True
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (0 if urgent else 1, next(self._order), turn))
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self.release()  # granted just as it gave up: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiting:
+            *_, turn = heapq.heappop(self._waiting)
+            if not turn.done():
+                turn.set_result(None)  # still busy: the thread is now theirs
+                return
+        self._busy = False
+
+
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Gate] = weakref.WeakKeyDictionary()
 
 
 async def run_on_arxiv_thread(
@@ -69,43 +132,31 @@ async def run_on_arxiv_thread(
     queue_timeout: float | None = None,
 ) -> _T:
     """Run blocking arXiv I/O on the process's one arXiv thread, so that every client of arXiv
-    (API, feeds) keeps to a single connection at a time.
+    (API, feeds, full text) keeps to a single connection at a time.
 
     ``timeout`` bounds the work once it has started; ``queue_timeout`` bounds the wait behind
     other arXiv requests (many chats' topics at once): past it the job is dropped unstarted and
-    QueueTimeout says how long it waited and behind how many.
+    QueueTimeout says how long it waited and behind how many. A request made inside
+    ``urgent_arxiv()`` (someone waits for it) goes ahead of the others.
     """
-    global _pending
     loop = asyncio.get_running_loop()
-    started = asyncio.Event()
-    abandoned = threading.Event()
-    ahead = _pending
-
-    def job() -> _T:
-        if abandoned.is_set():
-            raise QueueTimeout(0.0, 0)  # given up while queued: never touch the network
-        loop.call_soon_threadsafe(started.set)
-        return fn(*args)
-
-    def done(_: object) -> None:
-        global _pending
-        _pending -= 1
-
-    queued_at = time.monotonic()
-    future = loop.run_in_executor(_WORKER, job)
-    _pending += 1
-    future.add_done_callback(done)
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = _Gate()
+    ahead, queued_at = gate.ahead, time.monotonic()
     try:
-        await asyncio.wait_for(started.wait(), queue_timeout)
+        await asyncio.wait_for(gate.acquire(_urgent.get()), queue_timeout)
     except TimeoutError:
-        abandoned.set()
-        future.cancel()
         exc = QueueTimeout(time.monotonic() - queued_at, ahead)
         log.warning("arXiv request dropped: %s", exc)
         raise exc from None
-    if timeout is None:
-        return await future
-    return await asyncio.wait_for(future, timeout)
+    try:
+        future = loop.run_in_executor(_WORKER, fn, *args)
+        if timeout is None:
+            return await future
+        return await asyncio.wait_for(future, timeout)
+    finally:
+        gate.release()
 
 
 class Pacer:

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Literal
 
+from papers.source import urgent_arxiv
+
 Lane = Literal["interactive", "background"]
 
 _lane: ContextVar[Lane] = ContextVar("paperboy_model_lane", default="background")
@@ -76,9 +78,11 @@ def promotable(promotion: Promotion) -> Iterator[None]:
 
 @contextlib.contextmanager
 def interactive() -> Iterator[None]:
-    """Model requests made inside this block are someone's reply: they go first."""
+    """Model requests made inside this block are someone's reply: they go first, and so do
+    its arXiv requests (metadata, full text) in the process's arXiv queue."""
     token = _lane.set("interactive")
     try:
-        yield
+        with urgent_arxiv():
+            yield
     finally:
         _lane.reset(token)

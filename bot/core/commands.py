@@ -235,7 +235,8 @@ class Commands:
         if self._figures is None:
             return Reply.notice("Figures are switched off on this bot.", Tone.WARNING)
         try:
-            paper = await self._summaries.paper(ref)
+            with interactive():
+                paper = await self._summaries.paper(ref)
         except PapersError:
             return Reply.notice("arXiv is not answering right now. Please try again in a few "
                                 "minutes.", Tone.ERROR)
@@ -274,7 +275,14 @@ class Commands:
         return Reply(tuple(items))
 
     async def _card_or_notice(self, ref: ArxivId, language: str, incoming: Incoming) -> Notice | PaperCard:
-        """A card, or a friendly notice saying why there is none (never an exception)."""
+        """A card, or a friendly notice saying why there is none (never an exception). Someone
+        is waiting: their arXiv and model requests go ahead of digests (summarizer.lanes)."""
+        with interactive():
+            return await self._card_or_notice_now(ref, language, incoming)
+
+    async def _card_or_notice_now(
+        self, ref: ArxivId, language: str, incoming: Incoming
+    ) -> Notice | PaperCard:
         try:
             paper = await self._summaries.paper(ref)
             cached = self._summaries.cached_card(paper, language)
