@@ -141,3 +141,43 @@ def test_no_network_in_the_console_is_one_sorry_line_and_no_traceback(
     log = proc.stderr.split("ERROR asyncio: Exception in callback AsyncIOScheduler._shutdown")[0]
     assert "Traceback" not in log
     assert "arXiv unavailable while fetching 2410.13726 (ArxivUnavailable: " in proc.stderr
+
+
+def test_on_a_terminal_the_console_prompts_and_leaves_at_ctrl_d(paperboy_env: dict[str, str]) -> None:
+    """Run on a pseudo-terminal (readline's input()): the prompt appears, /help is answered
+    wrapped to the terminal's 60 columns, the next prompt follows the answer, Ctrl-D leaves."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 60, 0, 0))
+    env = {**os.environ, **paperboy_env, "PYTHONPATH": str(ROOT), "TERM": "dumb"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--log-level", "WARNING"],
+                            stdin=secondary, stdout=secondary, stderr=subprocess.PIPE, env=env)
+    os.close(secondary)
+    seen = b""
+
+    def read_until(marker: bytes) -> None:
+        nonlocal seen
+        while marker not in seen:
+            ready, _, _ = select.select([primary], [], [], 30)  # a bound, not a timing
+            assert ready, f"no {marker!r} in {seen[-500:]!r}"
+            seen += os.read(primary, 4096)
+
+    try:
+        read_until(b"you> ")
+        os.write(primary, b"/help\r")
+        read_until(b"/quit - leave the console")
+        read_until(b"you> ")
+        os.write(primary, b"\x04")
+        assert proc.wait(60) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+        os.close(primary)
+    text = seen.decode()
+    answer = text[text.index("paperboy reads arXiv"):text.index("/quit - leave")]
+    assert max(columns(line) for line in answer.replace("\r", "").splitlines()) <= 60
