@@ -230,7 +230,10 @@ async def run(
                     holidays=ARXIV_HOLIDAYS | frozenset(settings.digest.extra_holidays))
                 task = asyncio.create_task(ahead.run_forever(), name="summarize-ahead")
                 stack.callback(task.cancel)
-            log.info("%s", startup_line(settings, [p.name for p in platforms]))
+            try:
+                log.info("%s", startup_line(settings, [p.name for p in platforms]))
+            except StorageError as exc:  # a report, never a reason to stop serving
+                log.warning("paperboy started, but its figures could not be read: %s", exc)
             waiters = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(p.wait_closed()) for p in platforms]
             try:

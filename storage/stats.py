@@ -57,7 +57,10 @@ def read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
             conn.execute("SELECT 1 FROM chats LIMIT 1").fetchall()
         except sqlite3.Error as exc:
             raise StorageError(f"{path} is not a usable paperboy database: {exc}") from exc
-        yield conn
+        try:
+            yield conn
+        except sqlite3.Error as exc:  # busy, or damaged past the first page
+            raise StorageError(f"cannot read the database at {path}: {exc}") from exc
 
 
 def counts(conn: sqlite3.Connection) -> Counts:
