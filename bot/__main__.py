@@ -1,7 +1,11 @@
-"""The ``paperboy`` command: run the bot, summarize one paper, or print one topic's digest.
+"""The ``paperboy`` command: run the bot, summarize one paper, print one topic's digest, report
+the status, back up the database.
 
-Exit codes: 0 done (also a weekend or holiday without papers), 1 arXiv unreachable or not
-ready yet, 2 bad input (config, id, topic, date), 130 interrupted.
+Exit codes (the README's "Exit codes"): 0 done (also a weekend or holiday without papers);
+1 a service unreachable (arXiv, or Telegram/Discord at start-up), arXiv not ready yet, or an
+unexpected error; 2 bad input on the command line (id, topic, date, language); 3 configuration
+or environment (a bad setting, a rejected token, the database path not writable or the file
+damaged, no chat token and no terminal); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from bot.app import open_services, run
+from bot import status
+from bot.app import PlatformUnreachable, open_services, run
 from bot.core.chat_settings import SettingError, resolve_language
 from bot.core.figures import PaperFigures
 from bot.core.messages import PaperCard, Reply
@@ -46,23 +51,48 @@ from papers.errors import (
 )
 from papers.ids import parse_arxiv_id
 from papers.query import InvalidTopic, parse_topic
+from storage import stats
+from storage.errors import StorageError
 
 log = logging.getLogger("paperboy")
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+DB_SETTING = "setting storage.path, PAPERBOY_STORAGE__PATH"
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options accepted before and after the subcommand (``paperboy run --log-level DEBUG``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="TOML config file (default: $PAPERBOY_CONFIG or ./paperboy.toml)")
+    common.add_argument("--log-level", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        type=str.upper, default=argparse.SUPPRESS,
+                        help="overrides the logging.level setting")
+    common.add_argument("--log-format", choices=("text", "json"), default=argparse.SUPPRESS,
+                        help="text lines, or one JSON object per line for log collectors")
+    return common
 
 
 def _parser() -> argparse.ArgumentParser:
+    common = _common_options()
     parser = argparse.ArgumentParser(
-        prog="paperboy", description="arXiv paper digests and summaries for chats and terminals."
+        prog="paperboy", description="arXiv paper digests and summaries for chats and terminals.",
+        parents=[common],
     )
-    parser.add_argument(
-        "--config", metavar="PATH", help="TOML config file (default: $PAPERBOY_CONFIG or ./paperboy.toml)"
-    )
+    parser.add_argument("--version", action="version", version=f"paperboy {status.version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run_p = sub.add_parser("run", help="run the bot (a console chat when no chat token is set)")
-    run_p.add_argument("--console", action="store_true", help="use the console chat even if tokens are set")
-    sum_p = sub.add_parser("summarize", help="print a structured summary of one arXiv paper")
+    run_p = sub.add_parser("run", parents=[common],
+                           help="run the bot (a console chat when no chat token is set)")
+    run_p.add_argument("--console", action="store_true",
+                       help="the console chat, even with tokens set or stdin not a terminal")
+    stat_p = sub.add_parser("status", parents=[common],
+                            help="what the bot has and does: chats, digests, model use (read-only)")
+    stat_p.add_argument("--format", choices=("text", "json"), default="text")
+    back_p = sub.add_parser("backup", parents=[common],
+                            help="a consistent copy of the database, safe while the bot runs")
+    back_p.add_argument("path", type=Path, help="the file to write (replaced if it exists)")
+    sum_p = sub.add_parser("summarize", parents=[common],
+                           help="print a structured summary of one arXiv paper")
     sum_p.add_argument("paper", help="an arXiv link or id, e.g. 2410.13726 or https://arxiv.org/abs/2410.13726")
     sum_p.add_argument("--lang", default=None, help="summary language code (default: from config, en)")
     sum_p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
@@ -74,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     dig = sub.add_parser(
-        "digest", help="print one topic's papers of one arXiv mailing (Markdown for web pages)"
+        "digest", parents=[_common_options()],
+        help="print one topic's papers of one arXiv mailing (Markdown for web pages)",
     )
     dig.add_argument(
         "--topic", required=True,
@@ -118,16 +149,24 @@ def main(
     ``clock`` replaces the wall clock (tests pick the day and time zone with it).
     """
     args = _parser().parse_args(argv)
+    warnings: list[str] = []
     try:
-        settings = load_settings(args.config)
+        settings = _with_overrides(load_settings(getattr(args, "config", None),
+                                                 warn=warnings.append), args)
     except ConfigError as exc:
-        print(f"paperboy: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.command in ("summarize", "digest"):
-        setup_logging("WARNING" if settings.logging.level == "INFO" else settings.logging.level,
-                      settings.secrets())
+        return _fail_lines(str(exc), EXIT_CONFIG)
+    level = settings.logging.level
+    if args.command != "run" and level == "INFO":
+        level = "WARNING"  # one-shot commands: their output, not the bot's diary
+    setup_logging(level, settings.secrets(), fmt=settings.logging.format)
+    for line in warnings:
+        logging.getLogger("paperboy.config").warning("%s", line)
     if args.command == "summarize":
         return asyncio.run(_summarize(settings, args.paper, args.lang, args.format, args.assets))
+    if args.command == "status":
+        return _status(settings, args.format)
+    if args.command == "backup":
+        return _backup(settings, args.path)
     if args.command == "digest":
         try:
             return asyncio.run(_digest(settings, args, clock))
@@ -136,12 +175,30 @@ def main(
                 sys.stderr.write("\r\x1b[2K")  # clear the progress bar
             return _fail("interrupted; summaries made so far are kept for the next run",
                          EXIT_INTERRUPTED)
-    setup_logging(settings.logging.level, settings.secrets())
+    return _run(settings, console=args.console)
+
+
+def _with_overrides(settings: Settings, args: argparse.Namespace) -> Settings:
+    """--log-level and --log-format win over the logging settings."""
+    update = {k: getattr(args, f"log_{k}") for k in ("level", "format") if hasattr(args, f"log_{k}")}
+    if not update:
+        return settings
+    return settings.model_copy(update={"logging": settings.logging.model_copy(update=update)})
+
+
+def _run(settings: Settings, *, console: bool) -> int:
+    """``paperboy run``: serve until stopped; a start-up problem is one line and its exit code."""
+    tokens = settings.telegram.token is not None or settings.discord.token is not None
+    if not tokens and not console and not sys.stdin.isatty():
+        return _fail("no chat token is set (PAPERBOY_TELEGRAM__TOKEN, PAPERBOY_DISCORD__TOKEN) "
+                     "and stdin is not a terminal, so there is nobody to talk to; set a token, "
+                     "or pass --console to read chat lines from stdin", EXIT_CONFIG)
     try:
-        asyncio.run(run(settings, console=args.console))
+        asyncio.run(run(settings, console=console))
     except ConfigError as exc:
-        print(f"paperboy: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail_lines(str(exc), EXIT_CONFIG)
+    except PlatformUnreachable as exc:
+        return _fail(str(exc), EXIT_FAILURE)
     except KeyboardInterrupt:
         pass
     except Exception:
@@ -150,6 +207,42 @@ def main(
         log.exception("paperboy stopped because of an unexpected error")
         return EXIT_FAILURE
     return EXIT_OK
+
+
+def _status(settings: Settings, fmt: str) -> int:
+    """``paperboy status``: facts from the database, read-only; 3 when there is none."""
+    try:
+        doc = status.gather(settings)
+    except StorageError as exc:
+        return _fail(f"{exc} ({DB_SETTING}); `paperboy run` creates it", EXIT_CONFIG)
+    print(status.render_json(doc) if fmt == "json" else status.render_text(doc))
+    return EXIT_OK
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    """``paperboy backup PATH``: SQLite's online backup, consistent while the bot writes."""
+    try:
+        size = stats.backup(settings.storage.path, target)
+    except StorageError as exc:
+        return _fail(f"{exc} ({DB_SETTING})", EXIT_CONFIG)
+    print(f"paperboy: backed up {settings.storage.path} to {target} ({size:,} bytes)",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _arxiv_trouble(exc: ArxivUnavailable) -> str:
+    """Which side the problem is on: this machine cannot reach arXiv, or arXiv answered badly.
+
+    ``unreachable`` is set by papers when it knows (connection refused, DNS, proxy); until then
+    the reason text of its retry loop ("cannot connect") tells.
+    """
+    unreachable = getattr(exc, "unreachable", None)
+    if unreachable is None:
+        unreachable = "cannot connect" in str(exc)
+    if unreachable:
+        return (f"cannot reach arXiv from this machine (network / DNS / proxy): {exc}. Check the "
+                "connection, or arxiv.api_url (PAPERBOY_ARXIV__API_URL) for a mirror or proxy.")
+    return f"arXiv answered with an error: {exc}. Try again in a few minutes."
 
 
 async def _summarize(
@@ -166,16 +259,19 @@ async def _summarize(
         return _fail(f"bad --lang: {exc}", EXIT_USAGE)
     try:
         async with open_services(settings) as services:
+            if services.repo.get_paper(ref.base, ref.version) is None:
+                # Said before the wait: arXiv can take seconds (or, unreachable, its retries).
+                print("paperboy: fetching the paper from arXiv…", file=sys.stderr, flush=True)
             card = await services.summaries.card(ref, lang)
             figures = await _figures_or_warn(services.figures, [card], assets)
     except ConfigError as exc:
-        return _fail(str(exc), EXIT_USAGE)
+        return _fail_lines(str(exc), EXIT_CONFIG)
     except PaperNotFound as exc:
         return _fail(f"{exc}.", EXIT_USAGE)
     except ArxivBadRequest as exc:
         return _fail(f"{exc}.", EXIT_USAGE)
     except ArxivUnavailable as exc:
-        return _fail(f"arXiv is not reachable right now ({exc}); try again later.", EXIT_FAILURE)
+        return _fail(_arxiv_trouble(exc), EXIT_FAILURE)
     except PapersError as exc:
         return _fail(str(exc), EXIT_FAILURE)
     if fmt == "json":
@@ -222,15 +318,15 @@ async def _digest(
                                          progress=progress.step)
             figures = await _figures_or_warn(services.figures, digest.cards, args.assets)
     except ConfigError as exc:
-        return progress.fail(str(exc), EXIT_USAGE)
+        progress.clear()
+        return _fail_lines(str(exc), EXIT_CONFIG)
     except NotReady:
         return progress.fail(f"arXiv's feed does not list the {mailing.day} mailing yet; "
                              "try again in a few minutes.", EXIT_FAILURE)
     except ArxivBadRequest as exc:
         return progress.fail(f"{exc}. Check the --topic query.", EXIT_USAGE)
     except ArxivUnavailable as exc:
-        return progress.fail(f"arXiv is not reachable right now ({exc}); try again later.",
-                             EXIT_FAILURE)
+        return progress.fail(_arxiv_trouble(exc), EXIT_FAILURE)
     except PapersError as exc:
         return progress.fail(str(exc), EXIT_FAILURE)
     progress.done(_digest_outcome(digest))
@@ -322,6 +418,10 @@ class _Progress:
         self._stream.flush()
         self._drawn = True
 
+    def clear(self) -> None:
+        """Remove the bar (before lines of another kind)."""
+        self._clear()
+
     def _clear(self) -> None:
         if self._drawn:
             self._stream.write("\r\x1b[2K")
@@ -334,6 +434,13 @@ class _Progress:
 
 def _fail(message: str, code: int) -> int:
     print(f"paperboy: {message}", file=sys.stderr)
+    return code
+
+
+def _fail_lines(message: str, code: int) -> int:
+    """One ``paperboy:`` line per problem (a configuration can have several)."""
+    for line in message.splitlines():
+        print(f"paperboy: {line}", file=sys.stderr)
     return code
 
 

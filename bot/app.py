@@ -25,11 +25,13 @@ from bot.core.scheduler import DigestScheduler
 from bot.core.summaries import PaperSummaries
 from bot.core.supply import PaperSupply
 from bot.platforms.console import ConsolePlatform
-from config.settings import Settings
+from bot.status import startup_line
+from config.settings import ConfigError, Settings
 from papers.announcements import ARXIV_HOLIDAYS
 from papers.feed import ArxivFeed
 from papers.fulltext import FullTextSource
 from papers.source import ArxivSource
+from storage.errors import StorageError
 from storage.repository import Repository
 from summarizer.base import Summarizer
 from summarizer.factory import make_summarizer
@@ -66,7 +68,11 @@ async def open_services(
     """
     clock = clock or _wall_clock
     summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
-    repo = Repository.open(settings.storage.path, clock=clock)
+    try:
+        repo = Repository.open(settings.storage.path, clock=clock)
+    except StorageError as exc:  # not writable, a directory, damaged: the operator's to fix
+        await summarizer.aclose()
+        raise ConfigError(f"{exc} (setting storage.path, PAPERBOY_STORAGE__PATH)") from None
     source = ArxivSource(settings.arxiv)
     feed = ArxivFeed(settings.arxiv)
     fulltext = FullTextSource(settings.arxiv, settings.fulltext.model_copy(
@@ -115,6 +121,58 @@ async def open_services(
         repo.close()
 
 
+# Where each network's address is set, for the line that says it cannot be reached.
+_ENDPOINT_SETTINGS = {
+    "telegram": "telegram.api_base_url, PAPERBOY_TELEGRAM__API_BASE_URL",
+    "discord": "discord.api_base_url / gateway_url, PAPERBOY_DISCORD__API_BASE_URL",
+}
+
+
+class PlatformUnreachable(Exception):
+    """A chat network could not be reached at start-up (network, DNS, proxy): one line."""
+
+
+async def _start(stack: contextlib.AsyncExitStack, platform: Platform) -> None:
+    """Enter ``platform``; a network failure becomes one PlatformUnreachable line (a rejected
+    token already is a ConfigError; anything else is a bug and keeps its traceback)."""
+    try:
+        await stack.enter_async_context(platform)
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if not _network_failure(exc):
+            raise
+        log.debug("starting %s failed", platform.name, exc_info=True)
+        where = _ENDPOINT_SETTINGS.get(platform.name, "")
+        raise PlatformUnreachable(
+            f"cannot reach {platform.name.capitalize()} from this machine at start-up "
+            f"(network / DNS / proxy: {_reason(exc)}); check the connection"
+            + (f" or {where}" if where else "")
+        ) from None
+
+
+def _network_failure(exc: BaseException) -> bool:
+    """True when ``exc`` or what caused it is a connection problem. The adapters' libraries
+    wrap them in their own types (python-telegram-bot's NetworkError, httpx's ConnectError),
+    so the chain and the type names are read rather than importing a chat library here."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        names = {cls.__name__ for cls in type(current).__mro__}
+        if isinstance(current, OSError | TimeoutError) or names & {
+            "NetworkError", "TimedOut", "ConnectError", "ConnectTimeout", "ClientConnectionError",
+        }:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
 def build_platforms(
     services: Services, *, console: bool, stdin: TextIO | None = None, stdout: TextIO | None = None
 ) -> list[Platform]:
@@ -158,7 +216,7 @@ async def run(
                 # Known to digests before it is entered: a command that arrives while start-up
                 # still waits (Discord's guild data) may already send a digest.
                 services.digests.platforms[platform.name] = platform
-                await stack.enter_async_context(platform)
+                await _start(stack, platform)
                 log.info("platform %s started", platform.name)
             scheduler = DigestScheduler(services.digests, services.repo, settings.digest)
             services.commands.on_settings_changed(scheduler.reconcile_chat)
@@ -172,6 +230,10 @@ async def run(
                     holidays=ARXIV_HOLIDAYS | frozenset(settings.digest.extra_holidays))
                 task = asyncio.create_task(ahead.run_forever(), name="summarize-ahead")
                 stack.callback(task.cancel)
+            try:
+                log.info("%s", startup_line(settings, [p.name for p in platforms]))
+            except StorageError as exc:  # a report, never a reason to stop serving
+                log.warning("paperboy started, but its figures could not be read: %s", exc)
             waiters = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(p.wait_closed()) for p in platforms]
             try:

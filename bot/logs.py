@@ -1,7 +1,13 @@
-"""Logging set-up: one stderr handler, secrets redacted from every record, chatty libraries quieted."""
+"""Logging set-up: one stderr handler, secrets redacted from every record, chatty libraries quieted.
+
+Tracebacks are for bugs: an ERROR record keeps its traceback, while a warning about an expected
+failure (arXiv down, a chat gone) shows only the exception's type and text unless the level is
+DEBUG, so an operator reads one line per problem.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -67,11 +73,55 @@ def install_redaction(secrets: Iterable[str]) -> RedactingFilter:
     return redactor
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> RedactingFilter:
-    """Log to stderr at ``level`` with secrets redacted; returns the redaction filter."""
+class _Formatter(logging.Formatter):
+    """Text or JSON lines; a warning's exception as one line unless ``tracebacks``."""
+
+    def __init__(self, redactor: RedactingFilter, *, json_lines: bool, tracebacks: bool) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self._redactor = redactor
+        self._json = json_lines
+        self._tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        error = None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            error = self._redactor.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
+        brief = error is not None and record.levelno < logging.ERROR and not self._tracebacks
+        saved = record.exc_info, record.exc_text
+        if brief:
+            record.exc_info, record.exc_text = None, None
+        try:
+            if self._json:
+                return self._json_line(record, error)
+            text = super().format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
+        return f"{text} ({error})" if brief else text
+
+    def _json_line(self, record: logging.LogRecord, error: str | None) -> str:
+        doc = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if error is not None:
+            doc["error"] = error
+        if record.exc_info and record.exc_info[1] is not None:
+            doc["traceback"] = self._redactor.redact(self.formatException(record.exc_info))
+        return json.dumps(doc, ensure_ascii=False)
+
+
+def setup_logging(
+    level: str, secrets: Iterable[str] = (), *, fmt: str = "text"
+) -> RedactingFilter:
+    """Log to stderr at ``level`` (text or ``json`` lines) with secrets redacted; returns the
+    redaction filter."""
     redactor = install_redaction(secrets)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_Formatter(redactor, json_lines=fmt == "json",
+                                    tracebacks=logging.getLevelName(level) <= logging.DEBUG))
     handler.addFilter(redactor)  # tracebacks are formatted late: redact them here too
     handler.set_name(_HANDLER_NAME)
     root = logging.getLogger()

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
+
+from config.sources import DictSource, Loaded, SourceError, Warn, describe, read_sources
 
 CONFIG_ENV = "PAPERBOY_CONFIG"
 DEFAULT_CONFIG_FILE = "paperboy.toml"
@@ -266,6 +276,8 @@ class LoggingSettings(_Section):
     """How much paperboy logs (to stderr)."""
 
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # text: one readable line per record; json: one JSON object per line, for log collectors.
+    format: Literal["text", "json"] = "text"
 
 
 def check_language(v: str) -> str:
@@ -300,6 +312,8 @@ class Settings(BaseSettings):
     discord: DiscordSettings = DiscordSettings()
     logging: LoggingSettings = LoggingSettings()
 
+    _config_file: Path | None = PrivateAttr(default=None)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -310,11 +324,19 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Highest first: explicit arguments, environment, then the TOML file; defaults last.
-        toml_file = _toml_path_var.get()
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if toml_file is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
-        return tuple(sources)
+        loaded = _loaded_var.get()
+        if loaded is None:  # Settings() built directly (tests, tools): read both sources now
+            loaded = read_sources(settings_cls, None, os.environ)
+        return (
+            init_settings,
+            DictSource(settings_cls, loaded.env),
+            DictSource(settings_cls, loaded.toml),
+        )
+
+    @property
+    def config_file(self) -> Path | None:
+        """The TOML file these settings were read from, if any (for the start-up line)."""
+        return self._config_file
 
     @property
     def summarizer_backend(self) -> str:
@@ -338,10 +360,10 @@ class ConfigError(Exception):
     """The configuration is invalid; the message names the offending key."""
 
 
-# The TOML path reaches settings_customise_sources (a classmethod) through a context variable,
-# so that load_settings stays re-entrant and tests can load different files.
-_toml_path_var: contextvars.ContextVar[Path | None] = contextvars.ContextVar(
-    "paperboy_toml", default=None
+# What load_settings read reaches settings_customise_sources (a classmethod) through a context
+# variable, so that load_settings stays re-entrant and tests can load different files.
+_loaded_var: contextvars.ContextVar[Loaded | None] = contextvars.ContextVar(
+    "paperboy_sources", default=None
 )
 
 
@@ -353,20 +375,29 @@ def _gemini_key_fallback(environ: os._Environ[str] | dict[str, str]) -> dict[str
     return {}
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
+def load_settings(path: str | Path | None = None, *, warn: Warn | None = None) -> Settings:
     """Load settings from ``path`` (or $PAPERBOY_CONFIG, or ./paperboy.toml if present) and env.
 
-    Raises ConfigError with the dotted key (``arxiv.min_interval_s``) of every bad value.
+    Raises ConfigError with one line per bad value (``key (source: …): expected …``). Unknown
+    keys in the file and unknown PAPERBOY_* variables are ignored with one line each to ``warn``
+    (default: the ``paperboy.config`` logger), with the closest real name.
     """
     toml_path: Path | None = None
     explicit = path or os.environ.get(CONFIG_ENV)
     if explicit:
         toml_path = Path(explicit).expanduser()
         if not toml_path.is_file():
-            raise ConfigError(f"config file not found: {toml_path}")
+            source = "--config" if path else CONFIG_ENV
+            raise ConfigError(f"config file not found: {toml_path} (from {source})")
     elif Path(DEFAULT_CONFIG_FILE).is_file():
         toml_path = Path(DEFAULT_CONFIG_FILE)
-    token = _toml_path_var.set(toml_path)
+    try:
+        loaded = read_sources(Settings, toml_path, os.environ)
+    except SourceError as exc:
+        raise ConfigError(str(exc)) from None
+    for line in loaded.warnings:
+        (warn or logging.getLogger("paperboy.config").warning)(line)
+    token = _loaded_var.set(loaded)
     try:
         settings = Settings()
         if settings.gemini.api_key is None:
@@ -374,21 +405,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
             if fallback:
                 gemini = settings.gemini.model_copy(update={"api_key": SecretStr(fallback["api_key"])})
                 settings = settings.model_copy(update={"gemini": gemini})
+        settings._config_file = toml_path
         return settings
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, toml_path)) from None
-    except Exception as exc:  # TOML syntax errors and the like
-        where = f" in {toml_path}" if toml_path else ""
-        raise ConfigError(f"cannot read the configuration{where}: {exc}") from None
+        raise ConfigError(describe(exc, loaded)) from None
     finally:
-        _toml_path_var.reset(token)
-
-
-def _describe(exc: ValidationError, toml_path: Path | None) -> str:
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(root)"
-        env = "PAPERBOY_" + "__".join(str(p) for p in err["loc"]).upper()
-        lines.append(f"{key} (env {env}): {err['msg']}")
-    where = f" ({toml_path})" if toml_path else ""
-    return "invalid configuration" + where + ":\n  " + "\n  ".join(lines)
+        _loaded_var.reset(token)

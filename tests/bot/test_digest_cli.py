@@ -345,13 +345,13 @@ def test_mailing_out_in_new_york_is_available_in_los_angeles_the_evening_before(
 def test_arxiv_down_is_exit_1(
     env: dict[str, str], arxiv_server: ArxivFake, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The feed answering 503 to every retry: exit 1, a line saying arXiv is not reachable."""
+    """The feed answering 503 to every retry: exit 1, a line saying arXiv answered with an error."""
     arxiv_server.fail_next(10, status=503, path="/atom/")
     arxiv_server.fail_next(10, status=503)
     assert main(["digest", "--topic", "cs.CV"], clock=at(TUESDAY_8AM)) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert "arXiv is not reachable" in err.splitlines()[-1] and "Traceback" not in err
+    assert "arXiv answered with an error" in err.splitlines()[-1] and "Traceback" not in err
 
 
 def test_feed_not_caught_up_yet_is_exit_1(

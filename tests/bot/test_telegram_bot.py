@@ -433,7 +433,8 @@ async def test_other_bots_commands_in_groups_get_no_answer(bot: Bot, tg: Telegra
 
 
 async def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path, arxiv_server: ArxivFake) -> None:
-    """Telegram answering 401 to getMe: one line naming the setting, exit 2, the token nowhere."""
+    """Telegram answering 401 to getMe: one line naming the setting, exit 3 (configuration),
+    the token nowhere."""
     async with TelegramFake(token="999:someOtherTokenTheServerKnows0000000000") as tg:
         env = {**os.environ, "PYTHONPATH": str(ROOT),
                "PAPERBOY_STORAGE__PATH": str(tmp_path / "t.db"),
@@ -446,7 +447,7 @@ async def test_rejected_token_is_a_clear_error_without_the_token(tmp_path: Path,
         )
         out, err = await asyncio.wait_for(proc.communicate(), 60)
     text = (out + err).decode()
-    assert proc.returncode == 2, text
+    assert proc.returncode == 3, text
     assert "Telegram rejected the bot token" in text and "PAPERBOY_TELEGRAM__TOKEN" in text
     assert TOKEN.split(":")[1] not in text
 

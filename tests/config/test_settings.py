@@ -138,14 +138,6 @@ def test_bad_value_names_the_key(monkeypatch: pytest.MonkeyPatch, env: str, valu
     assert key in str(info.value) and env in str(info.value)
 
 
-def test_unknown_key_in_file_is_rejected(tmp_path: Path) -> None:
-    """A typo in paperboy.toml is reported, not silently ignored."""
-    path = tmp_path / "c.toml"
-    path.write_text("[arxiv]\nmin_intervall_s = 3\n")
-    with pytest.raises(ConfigError, match="arxiv.min_intervall_s"):
-        load_settings(path)
-
-
 def test_missing_config_file_is_reported(tmp_path: Path) -> None:
     """--config with a path that does not exist says so."""
     with pytest.raises(ConfigError, match="not found"):
