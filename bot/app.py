@@ -69,8 +69,10 @@ async def open_services(
     clock = clock or _wall_clock
     summarizer = make_summarizer(settings)  # first: a config error must not leave files behind
     try:
-        repo = Repository.open(settings.storage.path, clock=clock)
-    except StorageError as exc:  # not writable, a directory, damaged: the operator's to fix
+        # A damaged file (a corrupt page, a truncated file beside its WAL) does not stop the
+        # bot: it runs on an in-memory database and says how to repair (logged once).
+        repo, _ = Repository.open_or_memory(settings.storage.path, clock=clock)
+    except StorageError as exc:  # not writable, a directory, not a database: the operator's
         await summarizer.aclose()
         raise ConfigError(f"{exc} (setting storage.path, PAPERBOY_STORAGE__PATH)") from None
     source = ArxivSource(settings.arxiv)

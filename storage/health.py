@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from storage.errors import DatabaseDamaged
+from storage.errors import DatabaseDamaged, StorageError
 
 __all__ = ["check_file", "check_pages", "is_damage"]
 
@@ -58,6 +58,10 @@ def check_pages(conn: sqlite3.Connection, path: Path) -> None:
     try:
         found = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
+            # Not damage: some other file (a wrong storage.path). Starting without it would
+            # hide the mistake; the operator is told instead.
+            raise StorageError(f"{path} is not an SQLite database ({exc})") from exc
         if is_damage(exc):
             raise DatabaseDamaged(path, f"not a usable paperboy database ({exc})") from exc
         raise
