@@ -40,4 +40,12 @@ class ArxivBadRequest(PapersError):
 
 
 class ArxivUnavailable(PapersError):
-    """arXiv could not be reached or kept failing (5xx, timeouts, empty pages) after retries."""
+    """arXiv could not be reached or kept failing (5xx, timeouts, empty pages) after retries.
+
+    ``unreachable``: this machine could not connect at all (refused, DNS, proxy): the network
+    here, not arXiv, is what to check.
+    """
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable

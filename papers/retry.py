@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+import requests
+
 from papers.errors import ArxivUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ async def with_retries(
     exhausted retries become ArxivUnavailable with a reason that names no URL."""
     backoff = policy.first_backoff_s
     reason = "no attempt made"
+    attempts = policy.attempts
+    unreachable = False
     for number in range(1, policy.attempts + 1):
         try:
             return await attempt()  # the attempt enforces attempt_timeout_s itself
@@ -52,8 +56,12 @@ async def with_retries(
             raise
         except Exception as exc:  # sorted into transient or not just below
             reason = describe(exc)
+            unreachable = cannot_connect(exc)
+            if unreachable:  # this machine's network: one more try, not a long backoff
+                attempts = min(attempts, 2)
             if not transient(exc):
-                raise ArxivUnavailable(f"arXiv {what} failed: {reason}") from exc
+                raise ArxivUnavailable(f"arXiv {what} failed: {reason}",
+                                       unreachable=unreachable) from exc
             asked = getattr(exc, "retry_after_s", None) or 0.0
             if asked > policy.max_retry_after_s:
                 raise ArxivUnavailable(
@@ -61,13 +69,28 @@ async def with_retries(
                     f"longer than the {policy.max_retry_after_s:g} s we wait"
                 ) from exc
             wait = max(min(backoff, MAX_BACKOFF_S), asked)
-        if number == policy.attempts:
+        if number >= attempts:
             break
         logger.warning("arXiv %s failed (%s); retry %d of %d in %.2f s",
-                    what, reason, number, policy.attempts - 1, wait)
+                    what, reason, number, attempts - 1, wait)
         await asyncio.sleep(wait)
         backoff = min(backoff * 2, MAX_BACKOFF_S)
-    raise ArxivUnavailable(f"arXiv {what} is not answering: {reason} ({policy.attempts} attempts)")
+    raise ArxivUnavailable(f"arXiv {what} is not answering: {reason} ({number} attempts)",
+                           unreachable=unreachable)
+
+
+def cannot_connect(exc: BaseException) -> bool:
+    """The connection itself failed (refused, DNS, proxy, connect timeout): nothing reached
+    arXiv. A read timeout or a reset after connecting is arXiv's side."""
+    while exc is not None:
+        if isinstance(exc, requests.ConnectTimeout):
+            return True
+        if isinstance(exc, requests.ConnectionError) and not isinstance(
+            exc, requests.ReadTimeout | requests.exceptions.ChunkedEncodingError
+        ):
+            return "Read timed out" not in str(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

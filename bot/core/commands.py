@@ -313,8 +313,11 @@ class Commands:
         except ArxivBadRequest as exc:
             log.warning("arXiv rejected %s: %s", ref, exc.detail)
             return Notice(_malformed(str(ref)), Tone.WARNING)
-        except ArxivUnavailable:
-            log.warning("arXiv unavailable while fetching %s", ref, exc_info=True)
+        except ArxivUnavailable as exc:
+            log.warning("arXiv unavailable while fetching %s: %s", ref, exc)
+            if exc.unreachable:  # the bot's own network, not arXiv
+                return Notice("I can't reach arXiv from here right now (a network problem on my "
+                              "side). Please try again in a few minutes.", Tone.ERROR)
             return Notice("arXiv is not answering right now. Please try again in a few minutes.", Tone.ERROR)
         except PapersError:
             log.exception("could not fetch %s", ref)
