@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.__main__ import _summarize
+from bot.cli import _summarize
 from bot.core.summaries import PaperSummaries
 from config.settings import (
     ArxivSettings,
