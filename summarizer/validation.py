@@ -210,8 +210,8 @@ def check_language(fields: Fields, language: str) -> None:
     if want is None:
         return  # unknown language code: nothing reliable to check
     _check_script(fields, shares, want, language)
-    if want == "latin" and code in lang.DISTINCTIVE:
-        _check_stop_words(fields, code, language)
+    if want == "latin":
+        _check_latin(fields, code, language)
 
 
 def _wrong_language(language: str, found: str) -> InvalidOutput:
@@ -243,22 +243,35 @@ def _check_script(fields: Fields, shares: lang.ScriptShares, want: str, language
             )
 
 
-def _check_stop_words(fields: Fields, code: str, language: str) -> None:
-    """Latin-script languages apart: by their distinctive stop words, overall and per field."""
-    counts = lang.stop_word_counts("\n".join(text for _, text in fields))
-    total = sum(counts.values())
-    if total >= 8 and counts[code] / total < 0.5:
-        best = max(counts, key=lambda k: counts[k])
-        raise _wrong_language(language, lang.label(best))
+def _check_latin(fields: Fields, code: str, language: str) -> None:
+    """Latin-script languages apart (lingua), over the whole answer and per field.
+
+    A field passes while the requested language keeps a fair share of the confidence, so
+    English technical terms and quoted phrases in a German section are fine.
+    """
+    prose = "\n".join(text for _, text in fields)
+    found = _other_language(prose, code, share=0.5)
+    if found:
+        raise _wrong_language(language, lang.label(found))
     for name, text in fields:
-        counts = lang.stop_word_counts(text)
-        total = sum(counts.values())
-        if total >= 8 and counts[code] / total < 0.3:
-            best = lang.label(max(counts, key=lambda k: counts[k]))
+        if len(re.findall(r"[^\W\d_]+", text)) < 8:
+            continue  # too short to judge
+        found = _other_language(text, code, share=0.2)
+        if found:
             raise InvalidOutput(
-                f"{name} is not in {lang.label(language)} (it is mostly {best}); "
+                f"{name} is not in {lang.label(language)} (it is mostly {lang.label(found)}); "
                 f"write every text value in {lang.label(language)}"
             )
+
+
+def _other_language(text: str, code: str, *, share: float) -> str | None:
+    """The language ``text`` is in, if it is not ``code`` and ``code`` has under ``share``."""
+    scores = lang.latin_scores(text)
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k])
+    mine = sum(v for k, v in scores.items() if lang.same_language(k, code))
+    return None if lang.same_language(best, code) or mine >= share else best
 
 
 def check_meta_talk(fields: Fields, source: str) -> None:

@@ -624,10 +624,13 @@ def test_unknown_language_codes_skip_the_language_check() -> None:
     validate(dumps(SAMPLE_DRAFT_ZH), "tlh")
 
 
-def test_latin_languages_without_stop_words_get_a_script_check_only() -> None:
-    """Polish is not in the stop-word table: English text passes, Chinese text does not."""
-    validate(dumps(SAMPLE_DRAFT_EN), "pl")
-    assert "is not in" in reason_of(dumps(SAMPLE_DRAFT_ZH), "pl")
+@pytest.mark.parametrize(("language", "name"), [("pl", "Polish"), ("tr", "Turkish"),
+                                              ("vi", "Vietnamese"), ("id", "Indonesian")])
+def test_latin_languages_without_stop_word_lists_are_checked_too(language: str, name: str) -> None:
+    """Polish, Turkish, Vietnamese …: English or German text is refused, naming both (issue 10)."""
+    assert f"not in {name} (it is mostly English)" in reason_of(dumps(SAMPLE_DRAFT_EN), language)
+    assert f"not in {name} (it is mostly German)" in reason_of(dumps(GOOD_DE), language)
+    assert "is not in" in reason_of(dumps(SAMPLE_DRAFT_ZH), language)
 
 
 # --- meta-talk -------------------------------------------------------------------------------
