@@ -26,6 +26,10 @@ from summarizer.schema import (
 )
 
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
+# Our schema nests three levels; json and pydantic recurse, so a hostile answer nested thousands
+# deep would raise RecursionError instead of a reason (issue 10).
+MAX_DEPTH = 16
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 # Talk about the task instead of the paper, and echoes of our own prompt. Checked case-blind;
 # a phrase that also occurs in the paper itself (``source``) is allowed: a paper about prompt
@@ -106,6 +110,7 @@ def _parse_json(raw: str | None) -> dict[str, object]:
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
+    _check_depth(text)
     decoder = json.JSONDecoder()
     starts = [m.start() for m in re.finditer(r"\{", text)][:20]
     if not starts:
@@ -127,6 +132,20 @@ def _parse_json(raw: str | None) -> dict[str, object]:
         f"the answer is not valid JSON ({detail}); it may have been cut off, so keep it "
         "shorter and answer with one complete JSON object"
     )
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for match in _BRACKETS.finditer(text):  # strings are matched whole, so brackets inside skip
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidOutput(
+                    f"the JSON is nested more than {MAX_DEPTH} levels deep; follow the schema"
+                )
+        elif token in "]}":
+            depth = max(0, depth - 1)
 
 
 def _reject_second_object(decoder: json.JSONDecoder, rest: str) -> None:
