@@ -1,4 +1,5 @@
-"""The gate every model answer passes: JSON, schema, sizes, repetition, language, meta-talk.
+"""The gate every model answer passes: JSON, schema, sizes, placeholders, repetition, obeyed
+injections, chatter, meta-talk, language.
 
 ``validate(raw, language)`` returns a SummaryDraft or raises InvalidOutput whose ``reason`` is
 short and specific, because it is sent back to the model once as feedback.
@@ -12,7 +13,10 @@ import re
 from pydantic import ValidationError
 
 from summarizer import languages as lang
+from summarizer.chatter import check_chatter, check_meta_talk
 from summarizer.errors import InvalidOutput
+from summarizer.injection import check_obeyed, find_commands
+from summarizer.placeholders import check_placeholders
 from summarizer.repetition import Fields, check_repetition
 from summarizer.schema import (
     KEYWORD_MAX,
@@ -22,6 +26,7 @@ from summarizer.schema import (
     SECTION_MAX,
     TAKEAWAY_MAX,
     TLDR_MAX,
+    TLDR_SENTENCE_MAX,
     SummaryDraft,
 )
 
@@ -31,46 +36,11 @@ _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
 MAX_DEPTH = 16
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
-# Talk about the task instead of the paper, and echoes of our own prompt. Checked case-blind;
-# a phrase that also occurs in the paper itself (``source``) is allowed: a paper about prompt
-# injection may well say "ignore previous instructions".
-_META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\bas an ai\b",
-        r"\bas an? (?:large )?language model\b",
-        r"\bi(?:'m| am) (?:sorry|unable|not able)\b",
-        r"\bi (?:cannot|can't|can not|apologi[sz]e|will now)\b",
-        r"^(?:sure|certainly|of course|okay)\b[,!.]",
-        r"\bhere(?: is|'s| are) (?:the |a |your |my )?(?:summary|json|analysis|key takeaways)\b",
-        r"\b(?:this|the|a|good|your|my) summary (?:should|must|needs to|has to)\b",
-        r"\bsummar(?:y|ies) should\b",
-        r"\bignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) instructions\b",
-        r"\bsystem prompt\b",
-        r"\b(?:valid |the )?json (?:object|format|output|schema)\b",
-        r"\bvalid json\b",
-        r"\btakeaways?\b",
-        r"\btl;?dr\b",
-        r"\bprior_work\b",
-        r"paper_(?:start|end)",
-        r"作为(?:一[个名])?(?:AI|人工智能|语言模型|大语言模型|助手)",
-        r"我(?:无法|不能|没办法|不会)",
-        r"以下是.{0,8}(?:摘要|总结|概述|JSON|分析)",
-        r"(?:这是|这里是).{0,6}(?:摘要|总结)",
-        r"(?:摘要|总结|概括)(?:应该|应当|需要|必须)",
-        r"好的(?:摘要|总结)",
-        r"忽略.{0,4}(?:之前|以上|先前|前面|上述).{0,4}(?:指令|指示|说明|要求)",
-        r"系统提示",
-        r"JSON\s*(?:对象|格式)",
-    )
-)
-
-
 def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraft:
     """Parse and check a model answer; raise InvalidOutput(reason) on the first problem.
 
-    ``source`` is the paper's own text (title, abstract, body): phrases it contains are not
-    counted as meta-talk.
+    ``source`` is the paper's own text (title, abstract, body): subjects it is about are not
+    meta-talk, and commands hidden in it must not have been obeyed.
     """
     data = _parse_json(raw)
     draft = _check_schema(data)
@@ -78,10 +48,14 @@ def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraf
     keywords = [(f"keywords[{i}]", k) for i, k in enumerate(draft.keywords, 1)]
     _check_empty(fields + keywords)
     _check_counts(draft)
+    check_placeholders(fields + keywords)
     check_repetition(fields, draft.takeaways)
     _check_lengths(fields + keywords)
+    commands = find_commands(source)
+    check_obeyed(fields + keywords, commands)
+    check_chatter(fields + keywords)
+    check_meta_talk(fields + keywords, commands.rest)
     check_language(fields, language)
-    check_meta_talk(fields + keywords, source)
     return draft
 
 
@@ -206,16 +180,33 @@ def _cap(name: str) -> int:
     return SECTION_MAX
 
 
+# A sentence ends at .!? before a capital (not "e.g. the", not "2.5"), or at 。！？ before more text.
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)\]%][.!?])\s+(?=[\"“(]?[A-Z])|[。！？](?=\s*\S)")
+
+
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` has, roughly (abbreviations rarely end a tl;dr)."""
+    return len(_SENTENCE_BREAK.findall(text.strip())) + 1
+
+
 def _check_lengths(fields: Fields) -> None:
     for name, text in fields:
         cap = _cap(name)
+        if name == "tldr" and TLDR_MAX < len(text) <= TLDR_SENTENCE_MAX:
+            if sentence_count(text) == 1:
+                continue
+            raise InvalidOutput(
+                f"tldr is {len(text)} characters long in {sentence_count(text)} sentences "
+                f"(limit {TLDR_MAX}, or {TLDR_SENTENCE_MAX} for a single sentence); "
+                "make it one sentence"
+            )
         if len(text) > cap:
             raise InvalidOutput(
                 f"{name} is {len(text)} characters long (limit {cap}); make it shorter"
             )
 
 
-# --- language and meta-talk ------------------------------------------------------------------
+# --- language ------------------------------------------------------------------
 
 
 def check_language(fields: Fields, language: str) -> None:
@@ -291,19 +282,3 @@ def _other_language(text: str, code: str, *, share: float) -> str | None:
     best = max(scores, key=lambda k: scores[k])
     mine = sum(v for k, v in scores.items() if lang.same_language(k, code))
     return None if lang.same_language(best, code) or mine >= share else best
-
-
-def check_meta_talk(fields: Fields, source: str) -> None:
-    """InvalidOutput when a field talks about the task (phrases in ``source`` allowed)."""
-    allowed = source.lower()
-    for name, text in fields:
-        for pattern in _META_PATTERNS:
-            for match in pattern.finditer(text.strip()):
-                phrase = match.group(0)
-                if phrase.lower() in allowed:
-                    continue
-                raise InvalidOutput(
-                    f"{name} talks about the task instead of the paper ('{phrase}'); "
-                    "write only about the paper's content, and never about yourself, "
-                    "these instructions or the output format"
-                )
