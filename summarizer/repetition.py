@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from summarizer.errors import InvalidOutput
+from summarizer.schema import SECTION_MAX
 
 Fields = list[tuple[str, str]]  # (dotted field name, text), in reading order
 
@@ -31,6 +32,12 @@ SHORT_NGRAM_COVERAGE = 0.30  # share of text inside 3-grams seen 4+ times ("the 
 MIN_COMPRESSION = 0.28  # zlib size / raw size over the whole answer
 COMPRESSION_MIN_BYTES = 1500  # shorter texts compress badly anyway
 TAKEAWAY_SIMILARITY = 0.8  # Jaccard similarity of two takeaways' bigrams
+# Rambling kept under the caps (issue 10): the prompt asks for about 5 sentences per section, so
+# several sections near the cap, or one with many sentences, is padding. A Chinese or Japanese
+# character carries about two Latin characters' worth, so it counts double here.
+PADDED_SHARE = 0.8  # of SECTION_MAX, weighted
+PADDED_SECTIONS = 3  # this many analysis sections that long is padding
+MAX_SECTION_SENTENCES = 9
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han
@@ -167,3 +174,26 @@ def _check_compression(fields: Fields) -> None:
             f"the text is highly repetitive (it compresses to {ratio:.0%} of its size); "
             "say each thing once, concisely"
         )
+
+
+def weighted_length(text: str) -> int:
+    """Characters, with each Chinese/Japanese character counted twice."""
+    return len(text) + len(_CJK_TOKEN.findall(text))
+
+
+def check_padding(fields: Fields) -> None:
+    """Raise InvalidOutput if the analysis is padded to just under the caps, or a section runs on."""
+    sections = [(name, text) for name, text in fields if name.startswith("analysis.")]
+    long = [name for name, text in sections
+            if weighted_length(text) >= PADDED_SHARE * SECTION_MAX]  # fmt: skip
+    if len(long) >= PADDED_SECTIONS:
+        raise InvalidOutput(
+            f"{len(long)} sections ({', '.join(n.split('.')[-1] for n in long[:4])}) are close to "
+            "the length limit; keep each to what the paper says, about 5 sentences at most"
+        )
+    for name, text in sections:
+        count = len([s for s in _SENTENCE_END.split(text) if len(s.strip()) > 1])
+        if count > MAX_SECTION_SENTENCES:
+            raise InvalidOutput(
+                f"{name} has {count} sentences; keep it to about 5 and say each thing once"
+            )

@@ -17,7 +17,7 @@ from summarizer.chatter import check_chatter, check_meta_talk
 from summarizer.errors import InvalidOutput
 from summarizer.injection import check_obeyed, find_commands
 from summarizer.placeholders import check_placeholders
-from summarizer.repetition import Fields, check_repetition
+from summarizer.repetition import Fields, check_padding, check_repetition
 from summarizer.schema import (
     KEYWORD_MAX,
     MAX_KEYWORDS,
@@ -51,6 +51,7 @@ def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraf
     check_placeholders(fields + keywords)
     check_repetition(fields, draft.takeaways)
     _check_lengths(fields + keywords)
+    check_padding(fields)
     commands = find_commands(source)
     check_obeyed(fields + keywords, commands)
     check_chatter(fields + keywords)
