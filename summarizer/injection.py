@@ -41,6 +41,7 @@ _REPORT = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“”'‘’「『«]([^\"“”'‘’「」『』«»\n]{2,60})[\"“”'’‘」』»]")
+_URL = re.compile(r"https?://[^\s\"'<>)）]+")
 _CAPS = re.compile(r"\b[A-Z][A-Z0-9_]{2,}\b")
 _LONG_WORD = re.compile(r"\b[^\W\d_]{9,}\b")
 
@@ -67,7 +68,8 @@ def find_commands(source: str) -> Commands:
     payload: set[str] = set()
     for sentence in commands:
         candidates = [m.group(1).strip() for m in _QUOTED.finditer(sentence)]
-        bare = _ACTION.sub(" ", _ADDRESS.sub(" ", _QUOTED.sub(" ", sentence)))
+        candidates += [u.rstrip(".,;:!?") for u in _URL.findall(sentence)]
+        bare = _ACTION.sub(" ", _ADDRESS.sub(" ", _QUOTED.sub(" ", _URL.sub(" ", sentence))))
         candidates += _CAPS.findall(bare) + _LONG_WORD.findall(bare)
         payload.update(c for c in candidates if len(c) >= 2 and c.lower() not in rest_lower)
     return Commands(tuple(commands), frozenset(payload), rest)
