@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Iterable
 
 from summarizer.errors import InvalidOutput
-from summarizer.schema import SECTION_MAX
 
 Fields = list[tuple[str, str]]  # (dotted field name, text), in reading order
 
@@ -32,17 +31,19 @@ SHORT_NGRAM_COVERAGE = 0.30  # share of text inside 3-grams seen 4+ times ("the 
 MIN_COMPRESSION = 0.28  # zlib size / raw size over the whole answer
 COMPRESSION_MIN_BYTES = 1500  # shorter texts compress badly anyway
 TAKEAWAY_SIMILARITY = 0.8  # Jaccard similarity of two takeaways' bigrams
-# Rambling kept under the caps (issue 10): the prompt asks for about 5 sentences per section, so
-# several sections near the cap, or one with many sentences, is padding. A Chinese or Japanese
-# character carries about two Latin characters' worth, so it counts double here.
-PADDED_SHARE = 0.8  # of SECTION_MAX, weighted
-PADDED_SECTIONS = 3  # this many analysis sections that long is padding
-MAX_SECTION_SENTENCES = 9
+# Rambling kept under the caps (issue 10): sentences that say nothing specific, no number and
+# no word shared with the paper or the summary's own tl;dr, takeaways and keywords ("This point
+# deserves particular attention"). A good section has two or three such sentences at most.
+EMPTY_SENTENCES = 5  # this many in one section, and …
+EMPTY_SHARE = 0.4  # … this share of its sentences, is padding
+MAX_SECTION_SENTENCES = 20  # the prompt asks for about 5
+_WORD = re.compile(r"[^\W\d_]{5,}")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han
 _CJK_TOKEN = re.compile(f"[{_CJK}]")
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")  # one CJK character, or one word
+_CJK_RUN = re.compile(f"[{_CJK}\uac00-\ud7af]+")
 
 
 def _tokens(text: str) -> list[str]:
@@ -176,24 +177,34 @@ def _check_compression(fields: Fields) -> None:
         )
 
 
-def weighted_length(text: str) -> int:
-    """Characters, with each Chinese/Japanese character counted twice."""
-    return len(text) + len(_CJK_TOKEN.findall(text))
+def _anchors(text: str) -> set[str]:
+    """Words of 5+ letters, and runs of three CJK/Hangul characters, lower-cased."""
+    lowered = text.lower()
+    found = set(_WORD.findall(lowered))
+    for run in _CJK_RUN.findall(lowered):
+        found.update(run[i : i + 3] for i in range(len(run) - 2))
+    return found
 
 
-def check_padding(fields: Fields) -> None:
-    """Raise InvalidOutput if the analysis is padded to just under the caps, or a section runs on."""
-    sections = [(name, text) for name, text in fields if name.startswith("analysis.")]
-    long = [name for name, text in sections
-            if weighted_length(text) >= PADDED_SHARE * SECTION_MAX]  # fmt: skip
-    if len(long) >= PADDED_SECTIONS:
-        raise InvalidOutput(
-            f"{len(long)} sections ({', '.join(n.split('.')[-1] for n in long[:4])}) are close to "
-            "the length limit; keep each to what the paper says, about 5 sentences at most"
-        )
-    for name, text in sections:
-        count = len([s for s in _SENTENCE_END.split(text) if len(s.strip()) > 1])
-        if count > MAX_SECTION_SENTENCES:
+def check_padding(fields: Fields, about: str) -> None:
+    """Raise InvalidOutput if a section is padded with sentences that say nothing specific.
+
+    ``about``: what the summary is about (the paper's text, the tl;dr, takeaways and keywords);
+    a sentence sharing no word with it and carrying no number is empty.
+    """
+    core = _anchors(about)
+    for name, text in fields:
+        if not name.startswith("analysis."):
+            continue
+        sentences = [s for s in _SENTENCE_END.split(text) if len(s.strip()) > 1]
+        if len(sentences) > MAX_SECTION_SENTENCES:
             raise InvalidOutput(
-                f"{name} has {count} sentences; keep it to about 5 and say each thing once"
+                f"{name} has {len(sentences)} sentences; keep it to about 5, each saying "
+                "something specific about the paper"
+            )
+        empty = [s for s in sentences if not re.search(r"\d", s) and not _anchors(s) & core]
+        if len(empty) >= EMPTY_SENTENCES and len(empty) >= EMPTY_SHARE * len(sentences):
+            raise InvalidOutput(
+                f"{name} is padded with sentences that say nothing specific about the paper "
+                f"(e.g. '{empty[0].strip()[:60]}'); keep only what the paper says"
             )

@@ -51,7 +51,8 @@ def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraf
     check_placeholders(fields + keywords)
     check_repetition(fields, draft.takeaways)
     _check_lengths(fields + keywords)
-    check_padding(fields)
+    core = [draft.tldr, *draft.takeaways, *draft.keywords, source]
+    check_padding(fields, "\n".join(core))
     commands = find_commands(source)
     check_obeyed(fields + keywords, commands)
     check_chatter(fields + keywords)

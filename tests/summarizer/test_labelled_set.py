@@ -23,7 +23,7 @@ REASONS = {
     "injection": ("instruction hidden in the paper",),
     "meta-talk": ("talks about the task",),
     "wrong-language": ("is not in",),
-    "rambling": ("repeat", "close to the length limit", "sentences"),
+    "rambling": ("repeat", "say nothing specific", "sentences"),
     "repetition": ("repeat",),
     "length": ("characters long",),
 }
