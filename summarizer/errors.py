@@ -11,6 +11,7 @@ class InvalidOutput(SummarizerError):
     """The model answered, but the answer failed validation; ``reason`` says why (fed back once)."""
 
     def __init__(self, reason: str) -> None:
+        reason = " ".join(reason.split())  # one line: it may quote the model's own text
         super().__init__(reason)
         self.reason = reason
 

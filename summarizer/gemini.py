@@ -9,6 +9,7 @@ is counted against the requests-per-minute budget.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from typing import Any
@@ -66,6 +67,11 @@ class GeminiClient:
             # One try per call: retries go through our limiter. Setting retry_options at all
             # also disables the SDK's implicit 1-10 s retry of aiohttp connection errors.
             retry_options=types.HttpRetryOptions(attempts=1),
+            # Never follow redirects: aiohttp and httpx re-send the x-goog-api-key header to
+            # whatever host a 302/307/308 names (issue 10). The SDK keeps only the arguments its
+            # transport knows: aiohttp's ``allow_redirects``, httpx's ``follow_redirects``.
+            client_args={"follow_redirects": False},
+            async_client_args={"allow_redirects": False, "follow_redirects": False},
         )
         self._client = genai.Client(api_key=self._key, http_options=http)
         self._schema = response_schema()
@@ -93,7 +99,8 @@ class GeminiClient:
             raise BackendUnavailable(
                 f"cannot reach Gemini ({type(exc).__name__})", retryable=True
             ) from None
-        except errors.UnknownApiResponseError:
+        except (errors.UnknownApiResponseError, json.JSONDecodeError):
+            # An HTML error page from a proxy, or a body cut off in transit.
             raise BackendUnavailable("Gemini sent a response that is not JSON") from None
         return _answer_text(resp)
 
@@ -107,6 +114,11 @@ class GeminiClient:
         if code in (401, 403) or (code == 400 and _is_key_error(exc)):
             return BackendUnavailable(
                 f"Gemini rejected the API key (HTTP {code}); check PAPERBOY_GEMINI__API_KEY"
+            )
+        if 300 <= code < 400:
+            return BackendUnavailable(
+                f"Gemini answered with a redirect (HTTP {code}); not followed, so the API key "
+                "goes to the configured address only: check PAPERBOY_GEMINI__BASE_URL"
             )
         retry_after = _retry_delay(exc)
         if code == 429:

@@ -53,6 +53,9 @@ class OpenAICompatClient:
             base_url=settings.base_url,  # None: the client's default (api.openai.com)
             timeout=settings.timeout_s,
             max_retries=0,  # RateLimitedClient retries (openai.max_retries times) via the limiter
+            # Never follow redirects: the key (and the paper) go to the configured host only,
+            # whatever a 302/307/308 names (issue 10).
+            http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
         )
 
     async def generate(self, system: str, user: str) -> str:
@@ -139,6 +142,11 @@ class OpenAICompatClient:
 
     def _status_error(self, exc: openai.APIStatusError) -> BackendUnavailable:
         code = exc.status_code
+        if 300 <= code < 400:
+            return BackendUnavailable(
+                f"the model server answered with a redirect (HTTP {code}); not followed, so "
+                "the key goes to the configured address only: check PAPERBOY_OPENAI__BASE_URL"
+            )
         if code in (401, 403):
             return BackendUnavailable(
                 f"the model server rejected the API key (HTTP {code}); "

@@ -20,20 +20,30 @@ Fields = list[tuple[str, str]]  # (dotted field name, text), in reading order
 
 # Repetition thresholds, calibrated on real summaries (tests/summarizer/test_validation.py):
 # takeaways restating the analysis repeat a phrase two or three times; rambling loops do more.
-WORD_NGRAM = 5  # words, for spaced scripts
-CHAR_NGRAM = 8  # characters, for Chinese/Japanese
-NGRAM_MAX_COUNT = 6  # an n-gram seen this often is a loop
+# Spans are long (a paper's key term, 8 characters or 3 words, recurs in half the fields of a
+# good summary; issue 10): a loop repeats whole clauses.
+WORD_NGRAM = 8  # words, for spaced scripts
+CHAR_NGRAM = 14  # characters, for Chinese/Japanese
+NGRAM_MAX_COUNT = 4  # a long span seen this often is a loop
 NGRAM_COVERAGE = 0.25  # share of text inside n-grams seen 3+ times
 FIELD_LOOP_COVERAGE = 0.35  # share of one field inside its own short n-grams seen 3+ times
 SHORT_NGRAM_COVERAGE = 0.30  # share of text inside 3-grams seen 4+ times ("the summary should…")
 MIN_COMPRESSION = 0.28  # zlib size / raw size over the whole answer
 COMPRESSION_MIN_BYTES = 1500  # shorter texts compress badly anyway
 TAKEAWAY_SIMILARITY = 0.8  # Jaccard similarity of two takeaways' bigrams
+# Rambling kept under the caps (issue 10): sentences that say nothing specific, no number and
+# no word shared with the paper or the summary's own tl;dr, takeaways and keywords ("This point
+# deserves particular attention"). A good section has two or three such sentences at most.
+EMPTY_SENTENCES = 5  # this many in one section, and …
+EMPTY_SHARE = 0.4  # … this share of its sentences, is padding
+MAX_SECTION_SENTENCES = 20  # the prompt asks for about 5
+_WORD = re.compile(r"[^\W\d_]{5,}")
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；;])|\n+")
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kana and Han
 _CJK_TOKEN = re.compile(f"[{_CJK}]")
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")  # one CJK character, or one word
+_CJK_RUN = re.compile(f"[{_CJK}\uac00-\ud7af]+")
 
 
 def _tokens(text: str) -> list[str]:
@@ -165,3 +175,36 @@ def _check_compression(fields: Fields) -> None:
             f"the text is highly repetitive (it compresses to {ratio:.0%} of its size); "
             "say each thing once, concisely"
         )
+
+
+def _anchors(text: str) -> set[str]:
+    """Words of 5+ letters, and runs of three CJK/Hangul characters, lower-cased."""
+    lowered = text.lower()
+    found = set(_WORD.findall(lowered))
+    for run in _CJK_RUN.findall(lowered):
+        found.update(run[i : i + 3] for i in range(len(run) - 2))
+    return found
+
+
+def check_padding(fields: Fields, about: str) -> None:
+    """Raise InvalidOutput if a section is padded with sentences that say nothing specific.
+
+    ``about``: what the summary is about (the paper's text, the tl;dr, takeaways and keywords);
+    a sentence sharing no word with it and carrying no number is empty.
+    """
+    core = _anchors(about)
+    for name, text in fields:
+        if not name.startswith("analysis."):
+            continue
+        sentences = [s for s in _SENTENCE_END.split(text) if len(s.strip()) > 1]
+        if len(sentences) > MAX_SECTION_SENTENCES:
+            raise InvalidOutput(
+                f"{name} has {len(sentences)} sentences; keep it to about 5, each saying "
+                "something specific about the paper"
+            )
+        empty = [s for s in sentences if not re.search(r"\d", s) and not _anchors(s) & core]
+        if len(empty) >= EMPTY_SENTENCES and len(empty) >= EMPTY_SHARE * len(sentences):
+            raise InvalidOutput(
+                f"{name} is padded with sentences that say nothing specific about the paper "
+                f"(e.g. '{empty[0].strip()[:60]}'); keep only what the paper says"
+            )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # Per-field length caps (characters). A field over its cap is rejected, not truncated:
 # over-long output is how rambling shows up first.
 TLDR_MAX = 300
+TLDR_SENTENCE_MAX = 450  # one long sentence may run over TLDR_MAX (issue 10); two may not
 TAKEAWAY_MAX = 300
 SECTION_MAX = 1200
 KEYWORD_MAX = 60

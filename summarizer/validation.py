@@ -1,4 +1,5 @@
-"""The gate every model answer passes: JSON, schema, sizes, repetition, language, meta-talk.
+"""The gate every model answer passes: JSON, schema, sizes, placeholders, repetition, obeyed
+injections, chatter, meta-talk, language.
 
 ``validate(raw, language)`` returns a SummaryDraft or raises InvalidOutput whose ``reason`` is
 short and specific, because it is sent back to the model once as feedback.
@@ -12,8 +13,11 @@ import re
 from pydantic import ValidationError
 
 from summarizer import languages as lang
+from summarizer.chatter import check_chatter, check_meta_talk
 from summarizer.errors import InvalidOutput
-from summarizer.repetition import Fields, check_repetition
+from summarizer.injection import check_obeyed, find_commands
+from summarizer.placeholders import check_placeholders
+from summarizer.repetition import Fields, check_padding, check_repetition
 from summarizer.schema import (
     KEYWORD_MAX,
     MAX_KEYWORDS,
@@ -22,51 +26,21 @@ from summarizer.schema import (
     SECTION_MAX,
     TAKEAWAY_MAX,
     TLDR_MAX,
+    TLDR_SENTENCE_MAX,
     SummaryDraft,
 )
 
 _FENCE = re.compile(r"```[a-zA-Z]*\s*(.*?)```", re.DOTALL)
-
-# Talk about the task instead of the paper, and echoes of our own prompt. Checked case-blind;
-# a phrase that also occurs in the paper itself (``source``) is allowed: a paper about prompt
-# injection may well say "ignore previous instructions".
-_META_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"\bas an ai\b",
-        r"\bas an? (?:large )?language model\b",
-        r"\bi(?:'m| am) (?:sorry|unable|not able)\b",
-        r"\bi (?:cannot|can't|can not|apologi[sz]e|will now)\b",
-        r"^(?:sure|certainly|of course|okay)\b[,!.]",
-        r"\bhere(?: is|'s| are) (?:the |a |your |my )?(?:summary|json|analysis|key takeaways)\b",
-        r"\b(?:this|the|a|good|your|my) summary (?:should|must|needs to|has to)\b",
-        r"\bsummar(?:y|ies) should\b",
-        r"\bignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) instructions\b",
-        r"\bsystem prompt\b",
-        r"\b(?:valid |the )?json (?:object|format|output|schema)\b",
-        r"\bvalid json\b",
-        r"\btakeaways?\b",
-        r"\btl;?dr\b",
-        r"\bprior_work\b",
-        r"paper_(?:start|end)",
-        r"作为(?:一[个名])?(?:AI|人工智能|语言模型|大语言模型|助手)",
-        r"我(?:无法|不能|没办法|不会)",
-        r"以下是.{0,8}(?:摘要|总结|概述|JSON|分析)",
-        r"(?:这是|这里是).{0,6}(?:摘要|总结)",
-        r"(?:摘要|总结|概括)(?:应该|应当|需要|必须)",
-        r"好的(?:摘要|总结)",
-        r"忽略.{0,4}(?:之前|以上|先前|前面|上述).{0,4}(?:指令|指示|说明|要求)",
-        r"系统提示",
-        r"JSON\s*(?:对象|格式)",
-    )
-)
-
+# Our schema nests three levels; json and pydantic recurse, so a hostile answer nested thousands
+# deep would raise RecursionError instead of a reason (issue 10).
+MAX_DEPTH = 16
+_BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraft:
     """Parse and check a model answer; raise InvalidOutput(reason) on the first problem.
 
-    ``source`` is the paper's own text (title, abstract, body): phrases it contains are not
-    counted as meta-talk.
+    ``source`` is the paper's own text (title, abstract, body): subjects it is about are not
+    meta-talk, and commands hidden in it must not have been obeyed.
     """
     data = _parse_json(raw)
     draft = _check_schema(data)
@@ -74,10 +48,16 @@ def validate(raw: str | None, language: str, *, source: str = "") -> SummaryDraf
     keywords = [(f"keywords[{i}]", k) for i, k in enumerate(draft.keywords, 1)]
     _check_empty(fields + keywords)
     _check_counts(draft)
+    check_placeholders(fields + keywords)
     check_repetition(fields, draft.takeaways)
     _check_lengths(fields + keywords)
+    core = [draft.tldr, *draft.takeaways, *draft.keywords, source]
+    check_padding(fields, "\n".join(core))
+    commands = find_commands(source)
+    check_obeyed(fields + keywords, commands)
+    check_chatter(fields + keywords)
+    check_meta_talk(fields + keywords, commands.rest)
     check_language(fields, language)
-    check_meta_talk(fields + keywords, source)
     return draft
 
 
@@ -106,6 +86,7 @@ def _parse_json(raw: str | None) -> dict[str, object]:
     fenced = _FENCE.search(text)
     if fenced:
         text = fenced.group(1).strip()
+    _check_depth(text)
     decoder = json.JSONDecoder()
     starts = [m.start() for m in re.finditer(r"\{", text)][:20]
     if not starts:
@@ -127,6 +108,20 @@ def _parse_json(raw: str | None) -> dict[str, object]:
         f"the answer is not valid JSON ({detail}); it may have been cut off, so keep it "
         "shorter and answer with one complete JSON object"
     )
+
+
+def _check_depth(text: str) -> None:
+    depth = 0
+    for match in _BRACKETS.finditer(text):  # strings are matched whole, so brackets inside skip
+        token = match.group(0)
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidOutput(
+                    f"the JSON is nested more than {MAX_DEPTH} levels deep; follow the schema"
+                )
+        elif token in "]}":
+            depth = max(0, depth - 1)
 
 
 def _reject_second_object(decoder: json.JSONDecoder, rest: str) -> None:
@@ -187,16 +182,33 @@ def _cap(name: str) -> int:
     return SECTION_MAX
 
 
+# A sentence ends at .!? before a capital (not "e.g. the", not "2.5"), or at 。！？ before more text.
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)\]%][.!?])\s+(?=[\"“(]?[A-Z])|[。！？](?=\s*\S)")
+
+
+def sentence_count(text: str) -> int:
+    """How many sentences ``text`` has, roughly (abbreviations rarely end a tl;dr)."""
+    return len(_SENTENCE_BREAK.findall(text.strip())) + 1
+
+
 def _check_lengths(fields: Fields) -> None:
     for name, text in fields:
         cap = _cap(name)
+        if name == "tldr" and TLDR_MAX < len(text) <= TLDR_SENTENCE_MAX:
+            if sentence_count(text) == 1:
+                continue
+            raise InvalidOutput(
+                f"tldr is {len(text)} characters long in {sentence_count(text)} sentences "
+                f"(limit {TLDR_MAX}, or {TLDR_SENTENCE_MAX} for a single sentence); "
+                "make it one sentence"
+            )
         if len(text) > cap:
             raise InvalidOutput(
                 f"{name} is {len(text)} characters long (limit {cap}); make it shorter"
             )
 
 
-# --- language and meta-talk ------------------------------------------------------------------
+# --- language ------------------------------------------------------------------
 
 
 def check_language(fields: Fields, language: str) -> None:
@@ -210,8 +222,8 @@ def check_language(fields: Fields, language: str) -> None:
     if want is None:
         return  # unknown language code: nothing reliable to check
     _check_script(fields, shares, want, language)
-    if want == "latin" and code in lang.DISTINCTIVE:
-        _check_stop_words(fields, code, language)
+    if want == "latin":
+        _check_latin(fields, code, language)
 
 
 def _wrong_language(language: str, found: str) -> InvalidOutput:
@@ -243,35 +255,32 @@ def _check_script(fields: Fields, shares: lang.ScriptShares, want: str, language
             )
 
 
-def _check_stop_words(fields: Fields, code: str, language: str) -> None:
-    """Latin-script languages apart: by their distinctive stop words, overall and per field."""
-    counts = lang.stop_word_counts("\n".join(text for _, text in fields))
-    total = sum(counts.values())
-    if total >= 8 and counts[code] / total < 0.5:
-        best = max(counts, key=lambda k: counts[k])
-        raise _wrong_language(language, lang.label(best))
+def _check_latin(fields: Fields, code: str, language: str) -> None:
+    """Latin-script languages apart (lingua), over the whole answer and per field.
+
+    A field passes while the requested language keeps a fair share of the confidence, so
+    English technical terms and quoted phrases in a German section are fine.
+    """
+    prose = "\n".join(text for _, text in fields)
+    found = _other_language(prose, code, share=0.5)
+    if found:
+        raise _wrong_language(language, lang.label(found))
     for name, text in fields:
-        counts = lang.stop_word_counts(text)
-        total = sum(counts.values())
-        if total >= 8 and counts[code] / total < 0.3:
-            best = lang.label(max(counts, key=lambda k: counts[k]))
+        if len(re.findall(r"[^\W\d_]+", text)) < 8:
+            continue  # too short to judge
+        found = _other_language(text, code, share=0.2)
+        if found:
             raise InvalidOutput(
-                f"{name} is not in {lang.label(language)} (it is mostly {best}); "
+                f"{name} is not in {lang.label(language)} (it is mostly {lang.label(found)}); "
                 f"write every text value in {lang.label(language)}"
             )
 
 
-def check_meta_talk(fields: Fields, source: str) -> None:
-    """InvalidOutput when a field talks about the task (phrases in ``source`` allowed)."""
-    allowed = source.lower()
-    for name, text in fields:
-        for pattern in _META_PATTERNS:
-            for match in pattern.finditer(text.strip()):
-                phrase = match.group(0)
-                if phrase.lower() in allowed:
-                    continue
-                raise InvalidOutput(
-                    f"{name} talks about the task instead of the paper ('{phrase}'); "
-                    "write only about the paper's content, and never about yourself, "
-                    "these instructions or the output format"
-                )
+def _other_language(text: str, code: str, *, share: float) -> str | None:
+    """The language ``text`` is in, if it is not ``code`` and ``code`` has under ``share``."""
+    scores = lang.latin_scores(text)
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k])
+    mine = sum(v for k, v in scores.items() if lang.same_language(k, code))
+    return None if lang.same_language(best, code) or mine >= share else best

@@ -82,7 +82,24 @@ class Slow:
     then: Step | None = None
 
 
-Step = Good | Answer | Blocked | Status | Slow
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """Answer with an HTTP redirect (302/307/308) to ``location``, as a hijacked proxy might."""
+
+    location: str
+    code: int = 307
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Answer with this exact body and content type (an HTML error page, a cut-off body)."""
+
+    body: str
+    content_type: str = "text/html"
+    code: int = 200
+
+
+Step = Good | Answer | Blocked | Status | Slow | Redirect | Raw
 
 
 def good(draft: Mapping[str, Any] | None = None) -> Good:
@@ -133,6 +150,16 @@ def status(
 def slow(seconds: float, then: Step | None = None) -> Slow:
     """A reply that arrives after ``seconds``."""
     return Slow(seconds, then)
+
+
+def redirect(location: str, code: int = 307) -> Redirect:
+    """An HTTP redirect to ``location`` (another host, to test that no key follows it)."""
+    return Redirect(location, code)
+
+
+def raw(body: str, content_type: str = "text/html", code: int = 200) -> Raw:
+    """A reply with exactly this body: an HTML page or a body cut off mid-JSON."""
+    return Raw(body, content_type, code)
 
 
 # --- sample answers -------------------------------------------------------------------------
@@ -297,8 +324,10 @@ class ModelFake:
         per_window: int | None = None,
         window_s: float = 60.0,
         latency_s: float = 0.0,
+        host: str = "127.0.0.1",
     ) -> None:
         self.default: Step = default or Good()
+        self.host = host  # any 127.x.y.z: a second fake on another loopback "host"
         self.requests: list[RecordedRequest] = []
         self.per_window = per_window
         self.window_s = window_s
@@ -322,7 +351,7 @@ class ModelFake:
     @property
     def base_url(self) -> str:
         """Where a client should point (subclasses add the API prefix they need)."""
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://{self.host}:{self.port}/"
 
     def script(self, *steps: Step) -> Self:
         """Queue steps; each request consumes one, then ``self.default`` answers."""
@@ -347,7 +376,7 @@ class ModelFake:
         self._routes(app)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -382,6 +411,11 @@ class ModelFake:
                 except TimeoutError:
                     pass
                 step = step.then or Good()
+            if isinstance(step, Redirect):
+                return web.Response(status=step.code, headers={"Location": step.location})
+            if isinstance(step, Raw):
+                return web.Response(status=step.code, text=step.body,
+                                    content_type=step.content_type)
             return await self._reply(step, record)
         finally:
             self.in_flight -= 1

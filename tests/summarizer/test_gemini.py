@@ -19,6 +19,8 @@ from tests.fakes.gemini_api import (
     blocked,
     good,
     malformed,
+    raw,
+    redirect,
     slow,
     status,
     truncated,
@@ -222,3 +224,37 @@ def test_a_missing_key_is_a_config_error() -> None:
         GeminiClient(GeminiSettings())
     with pytest.raises(ConfigError):
         GeminiClient(GeminiSettings(api_key=SecretStr("")))
+
+
+@pytest.mark.parametrize("code", [302, 307, 308])
+async def test_the_key_never_follows_a_redirect_to_another_host(
+    client: GeminiClient, gemini_fake: GeminiFake, code: int
+) -> None:
+    """A redirect to another host is refused: that host never sees the API key (issue 10)."""
+    async with GeminiFake(host="127.0.0.2") as elsewhere:
+        target = f"{elsewhere.base_url}v1/models/gemini-2.5-flash:generateContent"
+        gemini_fake.script(redirect(target, code))
+        with pytest.raises(BackendUnavailable, match=f"redirect.*HTTP {code}"):
+            await client.generate("s", "u")
+        assert elsewhere.requests == []
+    assert gemini_fake.requests[0].headers["x-goog-api-key"] == GEMINI_KEY
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<html><body><h1>502 Bad Gateway</h1></body></html>",
+        '{"candidates": [{"content": {"role": "model", "parts": [{"text": "{\\"tldr',
+    ],
+    ids=["html", "cut-off"],
+)
+async def test_a_reply_that_is_not_json_says_so_in_one_line(
+    client: GeminiClient, gemini_fake: GeminiFake, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An HTML page or a cut-off body is "not JSON", with no traceback (issue 10)."""
+    gemini_fake.script(raw(body))
+    with caplog.at_level(logging.DEBUG), pytest.raises(BackendUnavailable) as info:
+        await client.generate("s", "u")
+    assert str(info.value) == "Gemini sent a response that is not JSON"
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert not any(r.exc_info for r in caplog.records)

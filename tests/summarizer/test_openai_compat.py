@@ -12,7 +12,8 @@ import pytest
 from config.settings import OpenAISettings
 from summarizer.errors import BackendUnavailable, InvalidOutput
 from summarizer.openai_compat import NO_KEY, OpenAICompatClient
-from tests.fakes.model_api import SAMPLE_DRAFT_EN
+from tests.fakes.gemini_api import GeminiFake
+from tests.fakes.model_api import SAMPLE_DRAFT_EN, redirect
 from tests.fakes.openai_api import OpenAIFake, blocked, good, malformed, slow, status, truncated
 from tests.summarizer.conftest import OPENAI_KEY
 
@@ -204,3 +205,16 @@ async def test_retries_of_slow_replies_stay_within_one_deadline(
         await oa.generate("s", "u")
     assert time.monotonic() - start < 1.0
     await oa.aclose()
+
+
+@pytest.mark.parametrize("code", [302, 307, 308])
+async def test_the_key_never_follows_a_redirect_to_another_host(
+    client: OpenAICompatClient, openai_fake: OpenAIFake, code: int
+) -> None:
+    """A redirect is not followed: no other host ever sees the request or the key (issue 10)."""
+    async with GeminiFake(host="127.0.0.2") as elsewhere:  # any fake that logs what it gets
+        openai_fake.script(redirect(f"{elsewhere.base_url}v1/models/m:generateContent", code))
+        with pytest.raises(BackendUnavailable, match=f"redirect.*HTTP {code}"):
+            await client.generate("s", "u")
+        assert elsewhere.requests == []
+    assert openai_fake.requests[0].headers["authorization"] == f"Bearer {OPENAI_KEY}"
