@@ -61,7 +61,8 @@ def check_pages(conn: sqlite3.Connection, path: Path) -> None:
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_NOTADB:
             # Not damage: some other file (a wrong storage.path). Starting without it would
             # hide the mistake; the operator is told instead.
-            raise StorageError(f"{path} is not an SQLite database ({exc})") from exc
+            raise StorageError(f"{path} is not a usable paperboy database: it is not an SQLite "
+                               f"database ({exc})") from exc
         if is_damage(exc):
             raise DatabaseDamaged(path, f"not a usable paperboy database ({exc})") from exc
         raise
