@@ -537,16 +537,15 @@ class TelegramPlatform:
 
 
 def _maybe_delivered(exc: NetworkError) -> bool:
-    """Which side of "maybe delivered" a network error is on. A connection that never opened
-    (refused, connect or pool timeout) sent nothing: safe to retry. A read timeout or a reset
-    after the request went out may hide a delivered message: never resend blindly."""
+    """Which side of "maybe delivered" a network error is on. Nothing or not all of the request
+    left (refused, connect or pool timeout, a write that failed or timed out, a kept-alive
+    connection the server had already closed: "disconnected without sending a response"):
+    safe to send again. The request left and the answer did not come (a read timeout, a read
+    error): Telegram may have shown it, so it is never sent again blindly."""
     cause = exc.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return False
     if "pool timeout" in str(exc).lower():
         return False  # PTB's own message: "Request was *not* sent to Telegram"
-    return isinstance(cause, httpx.TimeoutException | httpx.RemoteProtocolError | httpx.ReadError
-                      | httpx.WriteError)
+    return isinstance(cause, httpx.ReadTimeout | httpx.ReadError)
 
 
 def _keyboard(message: TelegramMessage) -> InlineKeyboardMarkup | None:
