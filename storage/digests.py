@@ -89,6 +89,16 @@ class DigestStore:
         ))
         return _record(found[0]) if found else None
 
+    def before(self, record: DigestRecord) -> DigestRecord | None:
+        """The chat's digest just before ``record`` (by delivery time), if any."""
+        found = list(self._db().table("digests").rows_where(
+            "platform = ? AND chat_id = ? AND (due_at < ? OR (due_at = ? AND id < ?))",
+            [record.chat.platform, record.chat.chat_id, rows.to_ts(record.due_at),
+             rows.to_ts(record.due_at), record.id],
+            order_by="due_at DESC, id DESC", limit=1,
+        ))
+        return _record(found[0]) if found else None
+
     def incomplete(self) -> list[DigestRecord]:
         """Digests whose sending was interrupted (a crash, a stop): resumed at start-up."""
         found = self._db().table("digests").rows_where("completed_at IS NULL", order_by="id")

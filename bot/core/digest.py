@@ -256,8 +256,6 @@ class Digests:
                 covered = last.cycle  # stored before subscriptions tracked their own cycle
             if topic is not None:
                 work += [(sub, topic, pair) for pair in self._cycles(current, covered)]
-        if not work:
-            return None
         found: list[Match] = []
         for sub, topic, (previous, announcement) in work:
             try:
@@ -268,9 +266,27 @@ class Digests:
                 continue
             found += [m for m in matched if sub.cross_lists or not m.cross]
         ranked = rank_matches(found)
+        carried = self._carried(chat, last)
         delivered = self._repo.delivered_among(chat.ref, (p.arxiv_id for p in ranked))
-        ranked = [p for p in ranked if p.arxiv_id not in delivered]
-        return current, [paper.versioned_id for paper in ranked[: chat.max_papers]], len(ranked)
+        fresh = [p.versioned_id for p in ranked
+                 if p.arxiv_id not in delivered and p.versioned_id not in carried]
+        if not work and not carried:
+            return None
+        items = [*carried, *fresh]
+        return current, items[: chat.max_papers], len(items)
+
+    def _carried(self, chat: Chat, last: DigestRecord | None) -> list[str]:
+        """Papers the last digest planned but could not deliver (a card the platform refused,
+        arXiv could not give it): offered once more in the next digest, not twice."""
+        if last is None or last.completed_at is None or not last.items:
+            return []
+        delivered = self._repo.delivered_among(chat.ref, (_base(v) for v in last.items))
+        missing = [v for v in last.items if _base(v) not in delivered]
+        if not missing:
+            return []
+        earlier = self._repo.digests.before(last)
+        tried = set(earlier.items) if earlier is not None else set()
+        return [v for v in missing if v not in tried]
 
     def _cycles(self, current: datetime, covered_cycle: str | None) -> list[tuple[datetime, datetime]]:
         """(previous, announcement) pairs after ``covered_cycle`` (a mailing date): the latest

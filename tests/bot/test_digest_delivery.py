@@ -52,6 +52,45 @@ async def test_a_card_refused_for_good_is_skipped_and_the_rest_arrive(
     assert [r.status for r in tg.calls("sendMessage")] == [400, 200, 200]
 
 
+async def test_a_refused_card_comes_again_with_the_next_digest_once(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """The refused paper is not lost: the next digest offers it once more; refused again, it is
+    not offered a third time (a card that can never be sent must not come back forever)."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(809, "cs.CV")
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        first_paper = planned.record.items[0]
+        p.services.repo.digests.header_sent(planned.record.id)
+        tg.fail("sendMessage", 400, "Bad Request: text must be non-empty")
+        assert (await p.run_due(ref)).sent == 1
+        tg.fail("sendMessage", 400, "Bad Request: text must be non-empty", after=1)
+        carried = await p.services.digests.run(ref, trigger="command")  # header, then the card
+        assert carried.record is not None and carried.record.items == (first_paper,)
+        assert carried.sent == 0  # refused again
+        third = await p.services.digests.run(ref, trigger="command")
+    assert third.status == "nothing-new"  # not offered a third time
+
+
+async def test_a_refused_card_that_goes_through_next_time_arrives(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(810, "cs.CV")
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        p.services.repo.digests.header_sent(planned.record.id)
+        tg.fail("sendMessage", 400, "Bad Request: text must be non-empty")
+        assert (await p.run_due(ref)).sent == 1
+        carried = await p.services.digests.run(ref, trigger="command")
+    assert carried.status == "sent" and carried.sent == 1
+    cards = [m.visible.split("\n")[0] for m in tg.sent_to(810) if not m.visible.startswith("📬")]
+    assert sorted(cards) == ["Paper 2611.1-1 on depth estimation", "Paper 2611.1-2 on segmentation"]
+
+
 async def test_a_refused_button_costs_the_buttons_not_the_card(
     tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
 ) -> None:
