@@ -34,6 +34,11 @@ _INLINE = tuple(
         r"nazwa|tutaj|liên kết|tên|bağlantı|isim)(?:[^\[\]【】<>〈〉「」{}\n]{0,24})[\]】>〉」}]",
         r"\b(?:x{3,}|X{2,})\b", r"(?<![A-Za-z])XX(?:\.X+)?\s?%", r"\?{3,}", r"\{\{[^{}]{1,40}\}\}",
         r"\blorem ipsum\b",
+        # "[X]%", "[N] times", "[Y]": one letter (or a few X) in brackets stands for a number
+        r"[\[【](?:[XYZN]|X{2,}|\?+|…|\.{3})[\]】]",
+        # keyword1, 关键词2, 키워드3: the template's own example words
+        r"^\s*(?:keyword|key word|term|tag|关键词|关键字|키워드|キーワード|słowo kluczowe|"
+        r"từ khóa|anahtar kelime|schlüsselwort|mot-clé|palabra clave)\s*_?\d+\s*$",
         # "Limitations: N/A" — a label and nothing
         r"^[^\n:：]{0,30}[:：]\s*(?:n/?a|none|tbd|xxx|无|暂无|없음|brak|không có|yok)\W*$",
     )

@@ -255,6 +255,10 @@ def _check_script(fields: Fields, shares: lang.ScriptShares, want: str, language
             )
 
 
+MIN_WORDS_JUDGED = 40  # words a section needs before its language is judged on its own
+MIN_WORDS_SHORT = 12  # below this a section is not judged alone at all
+
+
 def _check_latin(fields: Fields, code: str, language: str) -> None:
     """Latin-script languages apart (lingua), over the whole answer and per field.
 
@@ -265,15 +269,47 @@ def _check_latin(fields: Fields, code: str, language: str) -> None:
     found = _other_language(prose, code, share=0.5)
     if found:
         raise _wrong_language(language, lang.label(found))
+    # Judged per section, with the takeaways as one: a sentence of a dozen words is too short
+    # for a trigram detector (an English line about a Pixel phone reads as German to it), so
+    # only what holds enough words is judged on its own.
+    sections: dict[str, list[str]] = {}
     for name, text in fields:
-        if len(re.findall(r"[^\W\d_]+", text)) < 8:
-            continue  # too short to judge
-        found = _other_language(text, code, share=0.2)
+        sections.setdefault(name.split("[")[0], []).append(text)
+    for name, texts in sections.items():
+        text = _common_words(" ".join(texts))
+        words = len(re.findall(r"[^\W\d_]+", text))
+        if words < MIN_WORDS_SHORT:
+            continue  # too short to judge alone: the whole answer was judged above
+        if words < MIN_WORDS_JUDGED:  # a sentence or two: only a clear verdict counts
+            found = _clearly_other(text, code)
+        else:
+            found = _other_language(text, code, share=0.2)
         if found:
             raise InvalidOutput(
                 f"{name} is not in {lang.label(language)} (it is mostly {lang.label(found)}); "
                 f"write every text value in {lang.label(language)}"
             )
+
+
+_NAME_LIKE = re.compile(r"\S*\d\S*|\b[A-Z][A-Za-z]*[A-Z]\S*|(?<=[^.!?。]\s)[A-Z]\w*")
+
+
+def _common_words(text: str) -> str:
+    """The text without what belongs to no language: names and terms (ImageNet, COCO, Llama,
+    Pixel 8, ADE20K) that make a trigram detector read an English line as Danish or German."""
+    return " ".join(_NAME_LIKE.sub(" ", text).split())
+
+
+def _clearly_other(text: str, code: str) -> str | None:
+    """For a short section: another language only when the detector is sure of it and gives
+    the requested one almost nothing."""
+    scores = lang.latin_scores(text)
+    if not scores:
+        return None
+    best = max(scores, key=lambda k: scores[k])
+    mine = sum(v for k, v in scores.items() if lang.same_language(k, code))
+    sure = not lang.same_language(best, code) and scores[best] >= 0.8 and mine < 0.05
+    return best if sure else None
 
 
 def _other_language(text: str, code: str, *, share: float) -> str | None:
