@@ -153,6 +153,12 @@ def serve_day(arxiv: ArxivFake, day: Day) -> None:
     the API serves the same papers, submitted inside the mailing's submission window."""
     for category in FIELDS:
         arxiv.set_listing(category, MAILING, [p for p in day.papers if p.categories[0] == category])
+    # arXiv's other archive sets are never empty on an announcement day (an empty one would
+    # look like a mailing that left the feed and be caught up in the API).
+    for n, category in enumerate(("math.AG", "hep-th"), 1):
+        arxiv.set_listing(category, MAILING, [feed_entry(
+            f"2611.9{n:04d}", 1, f"A result in {category}", ["A. Author"],
+            "We prove a statement about objects of this field.", categories=(category,))])
     for i, p in enumerate(day.papers):
         arxiv.add_paper(p.arxiv_id, 1, p.title, p.creator.split(", "), p.abstract,
                         categories=p.categories, published=SUBMITTED + timedelta(minutes=i))

@@ -94,6 +94,8 @@ def bench_settings(
 class RecordingPlatform:
     """A Platform that renders each reply as Telegram would and keeps the messages, sending none."""
 
+    cards_per_send = 1  # one card per send, as on Telegram
+
     def __init__(self, name: str = "telegram") -> None:
         self.name = name
         self.sent: list[tuple[str, str]] = []  # (chat id, HTML of one Telegram message)
