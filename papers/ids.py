@@ -79,6 +79,7 @@ _BARE = rf"""
 _BARE_RE = re.compile(_BARE, re.VERBOSE | re.IGNORECASE)
 
 _PDF_SUFFIX_RE = re.compile(r"\.pdf$", re.IGNORECASE)
+_IDEOGRAPHIC_STOP = re.compile(r"(?<=\d)。(?=\d)")
 
 
 def parse_arxiv_id(text: str) -> ArxivId:
@@ -121,7 +122,8 @@ def find_arxiv_ids(text: str) -> list[ArxivId]:
 def _normalized(text: str) -> str:
     """NFKC: full-width digits and punctuation typed with CJK input methods (２４１０．１３７２６,
     ａｒＸｉｖ：) become the ASCII an id is made of."""
-    return unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text)
+    return _IDEOGRAPHIC_STOP.sub(".", text)  # ２４１０。１３７２６: NFKC keeps "。"
 
 
 def _clean_token(token: str) -> str:

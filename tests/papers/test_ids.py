@@ -226,6 +226,7 @@ def test_find_and_parse_stay_fast_on_long_hostile_messages() -> None:
         ("arXiv: arXiv:2410.13726", "2410.13726"),  # a doubled prefix (copied from a citation)
         ("看这篇 arXiv：２４１０．１３７２６", "2410.13726"),  # full-width, typed with a CJK input method
         ("２４１０.１３７２６ｖ２", "2410.13726v2"),
+        ("２４１０。１３７２６", "2410.13726"),  # the ideographic full stop between digits
         ("ａｒｘｉｖ.ｏｒｇ/abs/2410.13726", "2410.13726"),
     ],
 )
