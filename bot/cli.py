@@ -342,7 +342,10 @@ def dispatch(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> 
     for line in warnings:
         logging.getLogger("paperboy.config").warning("%s", line)
     if args.command == "summarize":
-        return asyncio.run(_summarize(settings, args.paper, args.lang, args.format, args.assets))
+        try:
+            return asyncio.run(_summarize(settings, args.paper, args.lang, args.format, args.assets))
+        except KeyboardInterrupt:
+            return _fail("interrupted", EXIT_INTERRUPTED)
     if args.command == "status":
         return _status(settings, args.format)
     if args.command == "backup":

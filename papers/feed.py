@@ -9,8 +9,6 @@ serializer (entries ``oai:arXiv.org:<id>v<N>``, ``arxiv:announce_type``, ``dc:cr
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 import xml.etree.ElementTree as ET
@@ -35,6 +33,7 @@ from papers.source import (
     DEFAULT_PACER,
     Pacer,
     QueueTimeout,
+    close_session,
     retry_policy,
     run_on_arxiv_thread,
 )
@@ -185,10 +184,7 @@ class ArxivFeed:
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                run_on_arxiv_thread(self._session.close), self._attempt_timeout_s
-            )
+        close_session(self._session)
 
     def _attempt(self, url: str, wanted: tuple[str, ...]) -> Listing:
         """Blocking, on the arXiv thread: one paced request within its deadline, parsed as it

@@ -55,7 +55,7 @@ from papers.pdf_worker import (
 )
 from papers.retry import RETRY_STATUSES, RetryPolicy, with_retries
 from papers.sections import Section, build_excerpt
-from papers.source import DEFAULT_PACER, Pacer, run_on_arxiv_thread
+from papers.source import DEFAULT_PACER, Pacer, close_session, run_on_arxiv_thread
 
 __all__ = ["NOTE_PREFIX", "FullText", "FullTextSource", "Source"]
 
@@ -212,8 +212,7 @@ class FullTextSource:
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(Exception):
-            await run_on_arxiv_thread(self._session.close, timeout=self._arxiv.timeout_s)
+        close_session(self._session)
 
     # -- the cascade -----------------------------------------------------------------------------
 

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import heapq
 import itertools
 import logging
 import math
+import queue
 import re
 import threading
 import time
 import weakref
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +38,8 @@ from papers.models import ArxivId, Paper
 from papers.retry import RETRY_STATUSES, RetryPolicy, retry_after_seconds, with_retries
 
 __all__ = [
-    "DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "run_on_arxiv_thread", "urgent_arxiv",
+    "DEFAULT_PACER", "ArxivSource", "Pacer", "QueueTimeout", "close_session", "run_on_arxiv_thread",
+    "urgent_arxiv",
 ]
 
 log = logging.getLogger(__name__)
@@ -53,7 +56,46 @@ _SHORT_ID_RE = re.compile(r"(?P<base>.+?)v(?P<version>\d+)")
 # arXiv's terms: "limit requests to a single connection at a time" for all machines under your
 # control. Every arXiv client of the process (ArxivSource, ArxivFeed) runs its blocking work on
 # this one thread.
-_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="arxiv")
+def close_session(session: requests.Session) -> None:
+    """Close an arXiv session at once, not through the arXiv thread: a request stuck there on
+    a silent server must not hold up shutdown (Ctrl-C, SIGTERM) until its socket times out.
+    Idle connections close now; the stuck one ends on its own, in a daemon thread."""
+    with contextlib.suppress(Exception):
+        session.close()
+
+
+class _ArxivThread(Executor):
+    """One daemon thread running the process's arXiv jobs in order. Not a ThreadPoolExecutor:
+    its threads are joined when Python exits, so a request stuck on a silent server would hold
+    Ctrl-C or SIGTERM for as long as its socket timeout (half a minute, past systemd's)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]]
+        self._jobs = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> Future[_T]:
+        future: Future[_T] = Future()
+        self._jobs.put((future, functools.partial(fn, **kwargs) if kwargs else fn, args))
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._serve, name="arxiv", daemon=True)
+                self._thread.start()
+        return future
+
+    def _serve(self) -> None:
+        while True:
+            future, fn, args = self._jobs.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the job
+                future.set_exception(exc)
+
+
+_WORKER = _ArxivThread()
 
 _T = TypeVar("_T")
 
@@ -309,11 +351,7 @@ class ArxivSource:
         if self._closed:
             return
         self._closed = True
-        loop = asyncio.get_running_loop()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(
-                loop.run_in_executor(_WORKER, self._session.close), self._attempt_timeout_s
-            )
+        close_session(self._session)
 
     async def _run(self, what: str, query: _Query) -> list[Paper]:
         """Run one question on the arXiv thread, retrying transient failures with backoff."""
