@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_a_stop_signal_is_obeyed_while_arxiv_hangs(
     paperboy_env: dict[str, str], sig: signal.Signals, argv: list[str], code: int
 ) -> None:
+    if signal.getsignal(sig) is signal.SIG_IGN:  # the child would inherit it
+        pytest.skip(f"{sig.name} is ignored in this test process")
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # accepts connections, never answers
@@ -31,8 +33,7 @@ def test_a_stop_signal_is_obeyed_while_arxiv_hangs(
                "PAPERBOY_ARXIV__TIMEOUT_S": "30"}
         child = subprocess.Popen(
             [sys.executable, "-m", "bot", *argv], env=env, stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert child.stdin is not None
         child.stdin.write(b"/summarize 2410.13731\n")
         child.stdin.flush()
