@@ -135,21 +135,25 @@ class PlatformUnreachable(Exception):
 
 
 async def _start(stack: contextlib.AsyncExitStack, platform: Platform) -> None:
-    """Enter ``platform``; a network failure becomes one PlatformUnreachable line (a rejected
-    token already is a ConfigError; anything else is a bug and keeps its traceback)."""
+    """Enter ``platform``; a failure becomes one PlatformUnreachable line (a rejected token
+    already is a ConfigError): a network failure says so; anything else (the service answering
+    5xx, its gateway closing during start-up) names the error, its traceback at DEBUG."""
     try:
         await stack.enter_async_context(platform)
     except ConfigError:
         raise
     except Exception as exc:
-        if not _network_failure(exc):
-            raise
         log.debug("starting %s failed", platform.name, exc_info=True)
         where = _ENDPOINT_SETTINGS.get(platform.name, "")
+        name = platform.name.capitalize()
+        if _network_failure(exc):
+            raise PlatformUnreachable(
+                f"cannot reach {name} from this machine at start-up (network / DNS / proxy: "
+                f"{_reason(exc)}); check the connection" + (f" or {where}" if where else "")
+            ) from None
         raise PlatformUnreachable(
-            f"cannot reach {platform.name.capitalize()} from this machine at start-up "
-            f"(network / DNS / proxy: {_reason(exc)}); check the connection"
-            + (f" or {where}" if where else "")
+            f"{name} could not be started: {_reason(exc)}; try again later"
+            + (f", check {where}" if where else "") + " (--log-level DEBUG shows the details)"
         ) from None
 
 

@@ -9,13 +9,14 @@ import copy
 import logging
 import random
 import re
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from bot.app import run
+from bot.app import PlatformUnreachable, run
 from bot.core.registry import COMMANDS
 from bot.logs import reset_logging, setup_logging
 from config.settings import (
@@ -418,12 +419,7 @@ def _long_section(seed: int) -> str:
     """About 1,150 characters of varied prose (random sentences: nothing repeats, so the
     validator's rambling check passes as it does for a real model's long answer)."""
     rng = random.Random(seed)
-    words = (
-        "the model learns motion from speech while a renderer keeps identity stable across long "
-        "clips and several datasets show clear gains over strong baselines because frames are "
-        "generated together rather than one after another which avoids drift errors and reduces "
-        "latency during inference on modest hardware for users who need quick results"
-    ).split()
+    words = ["the", "model", "learns", "motion", "from", "speech", "while", "a", "renderer", "keeps", "identity", "stable", "across", "long", "clips", "and", "several", "datasets", "show", "clear", "gains", "over", "strong", "baselines", "because", "frames", "are", "generated", "together", "rather", "than", "one", "after", "another", "which", "avoids", "drift", "errors", "and", "reduces", "latency", "during", "inference", "on", "modest", "hardware", "for", "users", "who", "need", "quick", "results"]
     sentences, size = [], 0
     while size < 1100:
         sentence = " ".join(rng.choice(words) for _ in range(rng.randint(8, 14)))
@@ -571,3 +567,20 @@ async def test_a_refused_message_is_resent_as_text_without_losing_anything(
     text = "\n".join(m.content for m in messages)
     assert "DAWN: Dynamic Frame Avatar" in text and "Limitations" in text
     assert all(len(m.content) <= 2000 for m in messages)
+
+
+async def test_a_gateway_that_cannot_be_reached_at_start_up_is_one_clear_failure(
+    tmp_path: Path, dc: DiscordFake, arxiv_server: ArxivFake
+) -> None:
+    """REST answers but the gateway is not there: start-up fails with one line naming Discord,
+    not a traceback (the CLI prints it and exits 1)."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings = make_settings(tmp_path, dc, arxiv_server)
+    settings = settings.model_copy(update={"discord": settings.discord.model_copy(
+        update={"gateway_url": f"ws://127.0.0.1:{port}/", "ready_timeout_s": 3})})
+    with pytest.raises(PlatformUnreachable) as caught:
+        await run(settings, stop=asyncio.Event())
+    message = str(caught.value)
+    assert "Discord" in message and "\n" not in message and TOKEN not in message
