@@ -96,7 +96,9 @@ def _status(settings: Settings, fmt: str) -> int:
     try:
         doc = status.gather(settings)
     except StorageError as exc:
-        return _fail(f"{exc} ({DB_SETTING}); `paperboy run` creates it", EXIT_CONFIG)
+        missing = not Path(settings.storage.path).expanduser().exists()
+        hint = "; `paperboy run` creates it" if missing else ""
+        return _fail(f"{exc} ({DB_SETTING}){hint}", EXIT_CONFIG)
     print(status.render_json(doc) if fmt == "json" else status.render_text(doc))
     return EXIT_OK
 
@@ -106,7 +108,8 @@ def _backup(settings: Settings, target: Path) -> int:
     try:
         size = stats.backup(settings.storage.path, target)
     except StorageError as exc:
-        return _fail(f"{exc} ({DB_SETTING})", EXIT_CONFIG)
+        where = DB_SETTING if "no database at" in str(exc) else "the backup's PATH"
+        return _fail(f"{exc} ({where})", EXIT_CONFIG)
     print(f"paperboy: backed up {settings.storage.path} to {target} ({size:,} bytes)",
           file=sys.stderr)
     return EXIT_OK
@@ -124,6 +127,9 @@ def _arxiv_trouble(exc: ArxivUnavailable) -> str:
     if unreachable:
         return (f"cannot reach arXiv from this machine (network / DNS / proxy): {exc}. Check the "
                 "connection, or arxiv.api_url (PAPERBOY_ARXIV__API_URL) for a mirror or proxy.")
+    if "no answer within" in str(exc):
+        return (f"arXiv did not answer in time: {exc}. It may be overloaded, or a proxy holds "
+                "the connection; try again in a few minutes.")
     return f"arXiv answered with an error: {exc}. Try again in a few minutes."
 
 
@@ -334,6 +340,8 @@ def dispatch(args: argparse.Namespace, clock: Callable[[], datetime] | None) -> 
         settings = _with_overrides(load_settings(getattr(args, "config", None),
                                                  warn=warnings.append), args)
     except ConfigError as exc:
+        for line in warnings:  # a misspelled name may be why the value is wrong
+            print(f"paperboy: warning: {line}", file=sys.stderr)
         return _fail_lines(str(exc), EXIT_CONFIG)
     level = settings.logging.level
     if args.command != "run" and level == "INFO":

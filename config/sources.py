@@ -167,7 +167,8 @@ def _source(key: str, loaded: Loaded) -> str:
     if key in loaded.env_names:
         return f"environment {loaded.env_names[key]}"
     section, _, sub = key.partition(".")
-    if loaded.toml_path is not None and sub in (loaded.toml.get(section) or {}):
+    table = loaded.toml.get(section)
+    if loaded.toml_path is not None and (not isinstance(table, dict) or sub in table):
         return f"file {loaded.toml_path}"
     return "default"
 

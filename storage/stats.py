@@ -110,6 +110,14 @@ def backup(source: str | Path, target: str | Path) -> int:
         raise StorageError(f"no database at {source}")
     if target.exists() and target.resolve() == source.resolve():
         raise StorageError("the backup must go to another file than the database")
+    if target.resolve().parent == source.resolve().parent and target.name.startswith(source.name):
+        raise StorageError(f"{target} is one of the database's own files ({source.name}-wal, "
+                           "-shm, -journal): choose another name")
+    if target.is_dir():
+        raise StorageError(f"{target} is a directory: give the backup's file name")
+    if not target.parent.is_dir():
+        raise StorageError(f"cannot back up to {target}: the directory {target.parent} does not "
+                           "exist")
     partial = target.with_name(target.name + ".partial")
     try:
         with closing(sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)) as src, \

@@ -331,3 +331,32 @@ def test_backup_is_consistent_while_another_connection_writes(
     assert not (tmp_path / "copy.db-wal").exists()
     restored = Repository.open(tmp_path / "copy.db")  # a restore is: put the copy back
     restored.close()
+
+
+def test_backup_targets_that_cannot_work_are_one_line_naming_the_path(
+    paperboy_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing directory, a directory, the database's own WAL: refused, blaming the
+    backup's path (not storage.path)."""
+    from storage.repository import Repository
+
+    db = Path(paperboy_env["PAPERBOY_STORAGE__PATH"])
+    Repository.open(db).close()
+    for target in (tmp_path / "nodir" / "x.db", tmp_path, Path(f"{db}-wal")):
+        assert main(["backup", str(target)]) == 3
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "(the backup's PATH)" in err, err
+
+
+def test_a_section_that_is_not_a_table_is_one_line(
+    paperboy_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`digest = 5` in the file, and a misspelled variable: the misspelling is still named."""
+    config = tmp_path / "c.toml"
+    config.write_text("digest = 5\n")
+    monkeypatch.setenv("PAPERBOY_TELEGRAM_TOKEN", "x")
+    assert main(["--config", str(config), "status"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "digest" in err
+    assert "did you mean PAPERBOY_TELEGRAM__TOKEN" in err
