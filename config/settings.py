@@ -8,6 +8,7 @@ import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import platformdirs
 from pydantic import (
@@ -30,6 +31,19 @@ from config.sources import DictSource, Loaded, SourceError, Warn, describe, read
 
 CONFIG_ENV = "PAPERBOY_CONFIG"
 DEFAULT_CONFIG_FILE = "paperboy.toml"
+
+
+def http_url(value: str) -> str:
+    """An http(s) URL with a host: a mistyped endpoint is a configuration error at start-up,
+    not "arXiv is not answering" later."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"'{value}' is not an http(s) URL such as https://export.arxiv.org/api/query")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValueError(f"'{value}' has a port that is not a number") from None
+    return value.strip()
 
 
 class _Section(BaseModel):
@@ -70,6 +84,11 @@ class ArxivSettings(_Section):
     retries: int = Field(default=3, ge=0, le=10)
     # An unversioned paper fetched longer ago than this is looked up again (new versions appear).
     metadata_ttl_s: float = Field(default=6 * 3600, ge=0)
+
+    @field_validator("api_url", "feed_url", "pdf_url", "html_url", "abs_url")
+    @classmethod
+    def _urls(cls, v: str) -> str:
+        return http_url(v)
     # The feeds digests read each cycle, one request per entry: archives or categories joined
     # with "+" (arXiv lists at most 2000 papers per request, new papers first). Free text without
     # a category reads every entry, a topic with categories only the entries holding them (a
@@ -189,6 +208,11 @@ class TelegramSettings(_Section):
     # Seconds to wait for Telegram to answer one request (photos: four times as long). A send
     # that times out after it left is not repeated: it may have arrived.
     request_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("api_base_url", "api_file_url")
+    @classmethod
+    def _urls(cls, v: str) -> str:
+        return http_url(v)
 
 
 class ChatSettings(_Section):

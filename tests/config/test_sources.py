@@ -92,3 +92,14 @@ def test_broken_toml_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=f"^{path} is not valid TOML: ") as info:
         load_settings(path)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["", "ftp://x", "127.0.0.1:9/api", "http://127.0.0.1:abc/"])
+def test_a_mistyped_endpoint_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """A URL setting that cannot be one fails at start-up naming the key, not later as
+    "arXiv is not answering" (which a service manager would retry forever)."""
+    monkeypatch.setenv("PAPERBOY_ARXIV__API_URL", value)
+    with pytest.raises(ConfigError, match=r"arxiv\.api_url \(source: environment PAPERBOY_ARXIV__API_URL\)"):
+        load_settings(None)
