@@ -4,8 +4,9 @@ the status, back up the database.
 Exit codes (the README's "Exit codes"): 0 done (also a weekend or holiday without papers);
 1 a service unreachable (arXiv, or Telegram/Discord at start-up), arXiv not ready yet, or an
 unexpected error; 2 bad input on the command line (id, topic, date, language); 3 configuration
-or environment (a bad setting, a rejected token, the database path not writable or the file
-damaged, no chat token and no terminal); 130 interrupted.
+or environment (a bad setting, a rejected token, the database path not writable or not a
+database, no chat token and no terminal; a damaged database starts `run` on a temporary one);
+130 interrupted.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ async def open_services(
     try:
         # A damaged file (a corrupt page, a truncated file beside its WAL) does not stop the
         # bot: it runs on an in-memory database and says how to repair (logged once).
-        repo, _ = Repository.open_or_memory(settings.storage.path, clock=clock)
+        repo, damage = Repository.open_or_memory(settings.storage.path, clock=clock)
     except StorageError as exc:  # not writable, a directory, not a database: the operator's
         await summarizer.aclose()
         raise ConfigError(f"{exc} (setting storage.path, PAPERBOY_STORAGE__PATH)") from None
@@ -110,6 +110,7 @@ async def open_services(
         commands = Commands(
             summaries, repo, default_language=language, limits=limits, quota=quota,
             groups=(chat_commands, DigestCommands(digests, quota)), figures=figures,
+            unsaved=damage is not None,
             quick_after_s=settings.summarizer.interactive_wait_s,
         )
         yield Services(

@@ -303,6 +303,11 @@ class LoggingSettings(_Section):
     # text: one readable line per record; json: one JSON object per line, for log collectors.
     format: Literal["text", "json"] = "text"
 
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, v: object) -> object:
+        return v.strip().upper() if isinstance(v, str) else v  # "debug" as --log-level takes it
+
 
 def check_language(v: str) -> str:
     """The normalized language code (``zh_CN`` → ``zh-cn``); ValueError when it is not one."""

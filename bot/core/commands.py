@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 HELP = help_text()
 
+UNSAVED = ("Note: this bot's database needs a repair by whoever runs it, so changes made now "
+           "are not kept after a restart. Summaries work as usual.")
+
 START = "Hi! I'm paperboy. Send me an arXiv link, or try /summarize 2410.13726.\n\n" + HELP
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<args>.*))?$", re.DOTALL)
@@ -95,7 +98,11 @@ class Commands:
         figures: PaperFigures | None = None,
         quick_after_s: float = 4.0,
         quota: SummaryQuota | None = None,
+        unsaved: bool = False,
     ) -> None:
+        # The database is damaged and the bot runs on a temporary one: settings and
+        # subscriptions answer, and say they will not be kept.
+        self._unsaved = unsaved
         self._quick_after_s = quick_after_s
         # Model summaries still being written for a provisional card someone already got.
         self._upgrades: dict[tuple[str, str], asyncio.Task[PaperCard]] = {}
@@ -177,6 +184,8 @@ class Commands:
                 reply = await group.handle(command.name, command.args, incoming)
                 for listener in self._listeners:
                     listener(incoming.chat)
+                if self._unsaved:
+                    reply = Reply((*reply.items, Notice(UNSAVED, Tone.WARNING)))
                 return reply
         raise UsageError(f"/{command.name} is not available here.")
 

@@ -55,6 +55,11 @@ async def cli_markdown(arxiv: ArxivFake, workdir: Path) -> None:
             **os.environ,
             "PAPERBOY_STORAGE__PATH": str(workdir / "cli.db"),
             "PAPERBOY_ARXIV__API_URL": arxiv.api_url,
+            # Everything on 127.0.0.1: full text and abstract pages come from the fake too.
+            "PAPERBOY_ARXIV__HTML_URL": arxiv.html_url,
+            "PAPERBOY_ARXIV__PDF_URL": arxiv.pdf_url,
+            "PAPERBOY_ARXIV__ABS_URL": arxiv.abs_url,
+            "PAPERBOY_ARXIV__FEED_URL": arxiv.feed_url,
             "PAPERBOY_ARXIV__MIN_INTERVAL_S": "0.1",
             "PAPERBOY_GEMINI__API_KEY": "demo-key",
             "PAPERBOY_GEMINI__BASE_URL": gemini.base_url,
