@@ -309,11 +309,22 @@ class LoggingSettings(_Section):
         return v.strip().upper() if isinstance(v, str) else v  # "debug" as --log-level takes it
 
 
+# The languages summaries can be written in (summarizer/prompts.py names each; a test keeps the
+# two lists equal). Here so that a default language nobody can write in is a configuration error.
+SUPPORTED_LANGUAGES = (
+    "en", "zh", "zh-cn", "zh-hans", "zh-tw", "zh-hk", "zh-hant", "ja", "ko", "de", "fr", "es",
+    "it", "pt", "pt-br", "nl", "pl", "tr", "vi", "id", "ru", "uk", "ar", "fa", "he", "hi", "bn",
+    "th", "el",
+)
+
+
 def check_language(v: str) -> str:
-    """The normalized language code (``zh_CN`` → ``zh-cn``); ValueError when it is not one."""
+    """The normalized language code (``zh_CN`` → ``zh-cn``); ValueError when it is not one we
+    write in."""
     code = v.strip().lower().replace("_", "-")
-    if not code or len(code) > 12 or not all(p.isalnum() for p in code.split("-")):
-        raise ValueError(f"'{v}' is not a language code such as en, zh or pt-br")
+    if code not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"'{v}' is not a language summaries can be written in; one of: "
+                         + ", ".join(c for c in SUPPORTED_LANGUAGES if "-" not in c))
     return code
 
 

@@ -175,3 +175,17 @@ def test_an_empty_token_or_key_means_none(monkeypatch: pytest.MonkeyPatch, tmp_p
     settings = load_settings()
     assert settings.discord.token is None and settings.telegram.token is None
     assert settings.gemini.api_key is None
+
+
+def test_the_default_language_is_one_summaries_can_be_written_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PAPERBOY_SUMMARIZER__DEFAULT_LANGUAGE=klingon is refused at start-up, like --lang
+    klingon; the configured list and the prompts' list are the same."""
+    from config.settings import SUPPORTED_LANGUAGES
+    from summarizer.prompts import LANGUAGE_NAMES
+
+    assert set(SUPPORTED_LANGUAGES) == set(LANGUAGE_NAMES)
+    monkeypatch.setenv("PAPERBOY_SUMMARIZER__DEFAULT_LANGUAGE", "klingon")
+    with pytest.raises(ConfigError, match="summarizer.default_language"):
+        load_settings(None)
