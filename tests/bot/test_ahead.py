@@ -3,21 +3,19 @@ the background, and at delivery time the digest is sent from the cache."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 
-import pytest
-
 from bot.core.ahead import SummarizeAhead
-from tests.bot.test_digest import (
+from tests.bot.test_digest import (  # noqa: F401 - the digest tests' fixtures
     BERLIN,
-    TOKEN,
     TUESDAY_8AM,
     Clock,
     Process,
     cv_papers,
+    gemini,
     make_settings,
+    tg,
 )
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.gemini_api import GeminiFake
@@ -25,18 +23,6 @@ from tests.fakes.telegram_api import TelegramFake
 
 TUESDAY_7AM = datetime(2026, 11, 17, 7, 0, tzinfo=BERLIN)  # the cycle is fetchable since 06:30
 TUESDAY_6AM = datetime(2026, 11, 17, 6, 0, tzinfo=BERLIN)  # not yet (arXiv's feed lags)
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def gemini() -> AsyncIterator[GeminiFake]:
-    async with GeminiFake() as fake:
-        yield fake
 
 
 def ahead(p: Process) -> SummarizeAhead:

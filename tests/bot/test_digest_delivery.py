@@ -3,35 +3,28 @@ arrive."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.core.messages import Reply
 from bot.render.telegram_html import render_reply
 from config.settings import ChatSettings
 from papers.ids import parse_arxiv_id
-from tests.bot.test_digest import TOKEN, TUESDAY_8AM, Clock, Process, cv_papers, make_settings
+from tests.bot.test_digest import (  # noqa: F401 - the digest tests' fixtures
+    TUESDAY_8AM,
+    Clock,
+    Process,
+    cv_papers,
+    gemini,
+    make_settings,
+    tg,
+)
 from tests.bot.test_telegram_bot import _long_draft
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.gemini_api import GeminiFake
 from tests.fakes.model_api import good
 from tests.fakes.telegram_api import TelegramFake
-
-
-@pytest.fixture
-async def tg() -> AsyncIterator[TelegramFake]:
-    async with TelegramFake(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def gemini() -> AsyncIterator[GeminiFake]:
-    async with GeminiFake() as fake:
-        yield fake
 
 
 async def test_a_card_refused_for_good_is_skipped_and_the_rest_arrive(
