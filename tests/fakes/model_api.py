@@ -358,6 +358,10 @@ class ModelFake:
         self._queue.extend(steps)
         return self
 
+    def clear_script(self) -> None:
+        """Drop the scripted steps not consumed yet (the service is well again)."""
+        self._queue.clear()
+
     def reset(self) -> None:
         """Forget the requests received so far, and the per-window limit's count."""
         self.requests.clear()
