@@ -13,7 +13,17 @@ from bot.core.chat_settings import SettingError, resolve_language
 from bot.core.cooldown import PressCooldown
 from bot.core.figures import PaperFigures
 from bot.core.lifecycle import ChatLifecycle
-from bot.core.messages import Action, ActionKind, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
+from bot.core.messages import (
+    Action,
+    ActionKind,
+    ChatRef,
+    FigureAlbum,
+    Incoming,
+    Notice,
+    PaperCard,
+    Reply,
+    Tone,
+)
 from bot.core.quota import Reservation, SummaryQuota, describe_wait
 from bot.core.registry import find, help_text, refusal
 from bot.core.suggestions import Suggestion, suggest
@@ -141,7 +151,10 @@ class Commands:
         self._lifecycle.reachable(incoming.chat)  # a chat that writes to us can be written to
         try:
             if incoming.action is not None:
-                return await self._press(incoming.action, incoming)
+                reply = await self._press(incoming.action, incoming)
+                if not reply.cards and not any(isinstance(i, FigureAlbum) for i in reply.items):
+                    self._presses.forget(incoming.chat, incoming.action)  # a retry may work
+                return reply
             command = parse_command(incoming.text)
             if command is not None:
                 return await self._dispatch(command, incoming)
@@ -297,6 +310,8 @@ class Commands:
             cached = self._summaries.cached_card(paper, language)
             if cached is not None:
                 return cached
+            if self._summaries.in_flight(paper, language):  # someone's request is writing it
+                return await self._model_card(ref, paper, language)  # no new model call: free
             held = self._quota.reserve(incoming)
             if not isinstance(held, Reservation):
                 return Notice(

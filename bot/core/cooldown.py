@@ -51,3 +51,7 @@ class PressCooldown:
         self._recent[key] = True
         self._counts[chat] = [*times, now]
         return None
+
+    def forget(self, chat: ChatRef, action: Action) -> None:
+        """The press brought only a problem (arXiv down): pressing again should try again."""
+        self._recent.pop((chat, action.token), None)

@@ -83,6 +83,10 @@ class PaperSummaries:
         """The configured summarizer's name ("gemini", "extractive", …)."""
         return self._summarizer.name
 
+    def in_flight(self, paper: Paper, language: str) -> bool:
+        """Whether this paper's summary in this language is being written right now."""
+        return (paper.versioned_id, language) in self._in_flight
+
     def model_wait_s(self) -> float:
         """How long a new interactive request would wait for the model right now (0: at once)."""
         return self._summarizer.estimated_wait_s()

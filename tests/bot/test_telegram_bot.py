@@ -572,3 +572,19 @@ async def test_a_send_that_timed_out_after_it_left_is_not_repeated(
         await tg.wait_for_messages(1, chat_id=USER, timeout=5)
         await tg.wait_for_requests("getUpdates", len(tg.calls("getUpdates")) + 2, timeout=5)
     assert len(tg.sent_to(USER)) == 1 and len(tg.calls("sendMessage")) == 1
+
+
+async def test_a_press_that_only_brought_a_problem_can_be_tried_again(
+    bot: Bot, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """arXiv was down for the first press: pressing again at once tries again (no "already
+    posted" toast, since nothing was)."""
+    tg.user_message(USER, "/help")
+    (message,) = await tg.wait_for_messages(1, chat_id=USER, timeout=10)
+    arxiv_server.fail_next(20, status=503)
+    tg.callback_query(USER, message.message_id, "expand:2410.13726v2", user_id=USER)
+    (_, sorry) = await tg.wait_for_messages(2, chat_id=USER, timeout=15)
+    assert "arXiv is not answering" in sorry.visible
+    tg.callback_query(USER, message.message_id, "expand:2410.13726v2", user_id=USER)
+    answers = await tg.wait_for_requests("answerCallbackQuery", 2, timeout=10)
+    assert answers[-1].form.get("text") is None  # answered, not refused as "already posted"
