@@ -588,3 +588,21 @@ async def test_a_press_that_only_brought_a_problem_can_be_tried_again(
     tg.callback_query(USER, message.message_id, "expand:2410.13726v2", user_id=USER)
     answers = await tg.wait_for_requests("answerCallbackQuery", 2, timeout=10)
     assert answers[-1].form.get("text") is None  # answered, not refused as "already posted"
+
+
+async def test_a_reader_joining_a_summary_already_being_written_is_not_charged(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake
+) -> None:
+    """Two readers ask for the same new paper at once: one model call, charged once; the one
+    who joined still has this hour's new summary."""
+    async with GeminiFake() as gemini:
+        gemini.default = slow(0.8, then=good())
+        settings = make_settings(tmp_path, tg, arxiv_server, summaries_per_user_per_hour=1)
+        async with running(with_gemini(settings, gemini), tg):
+            tg.user_message(USER, "/summarize 2410.13726")
+            await tg.wait_for_requests("sendChatAction", 1, timeout=5)
+            tg.user_message(USER + 1, "/summarize 2410.13726")
+            await tg.wait_for_messages(1, chat_id=USER + 1, timeout=10)
+            tg.user_message(USER + 1, "/summarize 2104.12255")
+            await tg.wait_for_messages(2, chat_id=USER + 1, timeout=10)
+    assert not any("reached the limit" in m.visible for m in tg.sent_to(USER + 1))
