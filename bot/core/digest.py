@@ -350,24 +350,7 @@ class Digests:
             size = max(1, len(ready)) if chat.compact else max(1, platform.cards_per_send)
             for start in range(0, len(ready), size):
                 batch = ready[start : start + size]
-                items = (PaperList(tuple(batch)),) if chat.compact else tuple(batch)
-                first = batch[0].paper.versioned_id
-                try:
-                    await platform.send(
-                        chat.ref.chat_id, Reply(items), bulk=True,
-                        # A card can be several messages: each is recorded as it goes, and a
-                        # resumed digest starts at the first one not sent.
-                        progress=lambda n, first=first: self._repo.digests.part_sent(
-                            record.id, first, n),
-                        skip=record.parts_sent if record.parts_of == first else 0,
-                    )
-                except MessageRejected as exc:  # one bad card must not hold up the others
-                    log.error("digest %s for %s: %s refused %s for good (%s); skipped", record.id,
-                              chat.ref, platform.name, ", ".join(c.paper.versioned_id for c in batch), exc)
-                    continue
-                for card in batch:  # recorded right after its send: a crash resumes from here
-                    self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
-                sent += len(batch)
+                sent += await self._send_batch(record, chat, platform, batch, compact=chat.compact)
         except ChatUnreachable as exc:
             self._lifecycle.unreachable(chat.ref, exc.reason)
             self._repo.digests.complete(record.id)
@@ -382,6 +365,39 @@ class Digests:
         self._repo.digests.complete(record.id)
         log.info("digest %s: %d papers to %s", record.id, sent, chat.ref)
         return Outcome("sent", sent=sent, record=record)
+
+    async def _send_batch(
+        self, record: DigestRecord, chat: Chat, platform: Platform, batch: list[PaperCard],
+        *, compact: bool,
+    ) -> int:
+        """One send of the digest (a card, Discord's ten embeds, or the compact list), recorded
+        as it goes; how many papers it delivered. Refused for good: a batch of several is sent
+        again card by card, so one bad card costs only itself."""
+        items = (PaperList(tuple(batch)),) if compact else tuple(batch)
+        first = batch[0].paper.versioned_id
+        try:
+            await platform.send(
+                chat.ref.chat_id, Reply(items), bulk=True,
+                # A card can be several messages: each is recorded as it goes, and a resumed
+                # digest starts at the first one not sent.
+                progress=lambda n: self._repo.digests.part_sent(record.id, first, n),
+                skip=record.parts_sent if record.parts_of == first else 0,
+            )
+        except MessageRejected as exc:  # one bad card must not hold up the others
+            if len(batch) > 1 or compact:
+                log.warning("digest %s for %s: %s refused a send of %d (%s); card by card",
+                            record.id, chat.ref, platform.name, len(batch), exc)
+                delivered = 0
+                for card in batch:
+                    delivered += await self._send_batch(record, chat, platform, [card],
+                                                        compact=False)
+                return delivered
+            log.error("digest %s for %s: %s refused %s for good (%s); skipped", record.id,
+                      chat.ref, platform.name, first, exc)
+            return 0
+        for card in batch:  # recorded right after its send: a crash resumes from here
+            self._repo.record_delivery(chat.ref, card.paper.arxiv_id)
+        return len(batch)
 
     async def _card(
         self, versioned_id: str, language: str, budget: Callable[[], bool] | None = None

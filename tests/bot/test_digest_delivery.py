@@ -187,3 +187,21 @@ async def test_digest_command_spends_the_quota_and_marks_the_rest_extractive(
     cards = [m.visible for m in tg.sent_to(807)[1:]]
     assert len(gemini.requests) == 2
     assert sum("Extractive summary" in card for card in cards) == 3
+
+
+async def test_a_refused_list_of_several_papers_is_sent_card_by_card(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A send of several papers (a compact list here; ten embeds on Discord) refused for good
+    costs nothing but itself: the papers go out one card at a time."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 3))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(811, "cs.CV")
+        p.services.repo.update_chat(ref, compact=True)
+        planned = await p.services.digests.plan(ref, due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        p.services.repo.digests.header_sent(planned.record.id)
+        tg.fail("sendMessage", 400, "Bad Request: text must be non-empty")  # the list
+        outcome = await p.run_due(ref)
+    assert outcome.sent == 3 and len(tg.sent_to(811)) == 3
+    assert all(not m.visible.startswith("1. ") for m in tg.sent_to(811))  # cards, not a list
