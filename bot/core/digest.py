@@ -316,6 +316,8 @@ class Digests:
     async def _deliver(
         self, record: DigestRecord, chat: Chat, budget: Callable[[], bool] | None = None
     ) -> Outcome:
+        if budget is None and record.trigger == "command":
+            budget = _no_new_summaries  # a /digest resumed without the person's quota at hand
         platform = self.platforms.get(chat.ref.platform)
         if platform is None:
             log.error("no %s platform running; digest %s waits", chat.ref.platform, record.id)
@@ -438,6 +440,11 @@ def _topic(query: str) -> Topic | None:
     except InvalidTopic:
         log.warning("stored topic %r no longer parses; skipped", query)
         return None
+
+
+def _no_new_summaries() -> bool:
+    """The budget of a /digest resumed later: cached summaries only, the rest extractive."""
+    return False
 
 
 def _base(versioned_id: str) -> str:

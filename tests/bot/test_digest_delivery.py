@@ -205,3 +205,18 @@ async def test_a_refused_list_of_several_papers_is_sent_card_by_card(
         outcome = await p.run_due(ref)
     assert outcome.sent == 3 and len(tg.sent_to(811)) == 3
     assert all(not m.visible.startswith("1. ") for m in tg.sent_to(811))  # cards, not a list
+
+
+async def test_a_digest_command_resumed_later_makes_no_new_model_calls(
+    tmp_path: Path, tg: TelegramFake, arxiv_server: ArxivFake, gemini: GeminiFake
+) -> None:
+    """A /digest interrupted before its cards went out is finished by the scheduler, which has
+    no one's quota at hand: it sends what is cached and the abstract's sentences for the rest."""
+    arxiv_server.set_listing("cs.CV", date(2026, 11, 17), cv_papers("2611.1", 2))
+    async with Process(make_settings(tmp_path, tg, arxiv_server, gemini), Clock(TUESDAY_8AM)) as p:
+        ref = p.chat(812, "cs.CV")
+        planned = await p.services.digests.plan(ref, trigger="command", due_at=TUESDAY_8AM)
+        assert planned.record is not None
+        outcome = await p.run_due(ref)  # the scheduler finds the plan and finishes it
+    assert outcome.sent == 2 and gemini.requests == []
+    assert all("Extractive summary" in m.visible for m in tg.sent_to(812)[1:])
