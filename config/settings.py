@@ -67,6 +67,13 @@ class StorageSettings(_Section):
 
     path: Path = Field(default_factory=_default_db_path)
 
+    @field_validator("path", mode="before")
+    @classmethod
+    def _not_empty(cls, v: object) -> object:
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("an empty path; give the database file, e.g. /var/lib/paperboy/paperboy.db")
+        return v
+
 
 class ArxivSettings(_Section):
     """arXiv endpoints and manners. Every URL can point at a mirror, a proxy or a test fake."""

@@ -103,3 +103,10 @@ def test_a_mistyped_endpoint_is_a_configuration_error(
     monkeypatch.setenv("PAPERBOY_ARXIV__API_URL", value)
     with pytest.raises(ConfigError, match=r"arxiv\.api_url \(source: environment PAPERBOY_ARXIV__API_URL\)"):
         load_settings(None)
+
+
+def test_an_empty_database_path_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PAPERBOY_STORAGE__PATH= (set but empty) is not taken as the current directory."""
+    monkeypatch.setenv("PAPERBOY_STORAGE__PATH", "")
+    with pytest.raises(ConfigError, match=r"storage\.path .*an empty path"):
+        load_settings(None)
