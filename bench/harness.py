@@ -109,7 +109,7 @@ class RecordingPlatform:
         self._closed.set()
 
     async def send(self, chat_id: str, reply: Reply, *, bulk: bool = False,
-                   progress: object = None, skip: int = 0) -> None:
+                   progress: object = None, skip: int = 0, parts: int | None = None) -> None:
         """Record the Telegram messages this reply would be."""
         self.sends += 1
         self.sent.extend((chat_id, m.html) for m in render_reply(reply))

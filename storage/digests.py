@@ -59,11 +59,12 @@ class DigestStore:
         """The digest's header message went out (not repeated when a digest resumes)."""
         self._db().table("digests").update(digest_id, {"header_sent_at": rows.to_ts(self._clock())})
 
-    def part_sent(self, digest_id: int, first_item: str, parts: int) -> None:
-        """``parts`` messages of the send that starts with ``first_item`` went out."""
+    def part_sent(self, digest_id: int, first_item: str, parts: int, total: int | None = None) -> None:
+        """``parts`` of the ``total`` messages of the send that starts with ``first_item`` went
+        out."""
         self._db().execute(
-            "UPDATE digests SET parts_of = ?, parts_sent = ? WHERE id = ?",
-            [first_item, parts, digest_id],
+            "UPDATE digests SET parts_of = ?, parts_sent = ?, parts_total = ? WHERE id = ?",
+            [first_item, parts, total, digest_id],
         )
 
     def failed_attempt(self, digest_id: int) -> int:
@@ -126,4 +127,5 @@ def _record(row: dict[str, Any]) -> DigestRecord:
         completed_at=rows.from_ts(row["completed_at"]),
         parts_of=row.get("parts_of"),
         parts_sent=int(row.get("parts_sent") or 0),
+        parts_total=row.get("parts_total"),
     )

@@ -206,3 +206,10 @@ def m011_digest_parts(db: Database) -> None:
     digests = db.table("digests")
     digests.add_column("parts_of", str)
     digests.add_column("parts_sent", int, not_null_default=0)
+
+
+@migrations()
+def m012_digest_parts_total(db: Database) -> None:
+    """How many messages the send in progress was rendered into: a resumed send skips the parts
+    already out only if it still renders the same way."""
+    db.table("digests").add_column("parts_total", int)

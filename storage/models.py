@@ -76,3 +76,4 @@ class DigestRecord:
     # out. A card can be several messages; a resumed digest starts at the first part not sent.
     parts_of: str | None = None
     parts_sent: int = 0
+    parts_total: int | None = None  # how many messages that send was rendered into

@@ -26,8 +26,6 @@ from sqlite_utils import Database
 from papers.models import Paper
 from storage import rows
 from storage.digests import DigestStore
-from storage.retention import Retention
-from storage.schedule import ScheduleStore
 from storage.errors import (
     ChatNotFound,
     DatabaseDamaged,
@@ -39,6 +37,8 @@ from storage.errors import (
 from storage.health import check_file, check_pages, is_damage
 from storage.migrations import migrations
 from storage.models import SUBSCRIPTION_KINDS, Chat, ChatRef, Subscription
+from storage.retention import Retention
+from storage.schedule import ScheduleStore
 from summarizer.schema import Summary
 
 log = logging.getLogger(__name__)
@@ -432,7 +432,7 @@ class Repository:
         if subscription_ids:
             marks = ",".join("?" * len(subscription_ids))
             self._db.execute(
-                f"UPDATE subscriptions SET covered_cycle = ? WHERE id IN ({marks})",  # noqa: S608
+                f"UPDATE subscriptions SET covered_cycle = ? WHERE id IN ({marks})",
                 [cycle, *subscription_ids],
             )
 

@@ -382,8 +382,9 @@ class Digests:
                 chat.ref.chat_id, Reply(items), bulk=True,
                 # A card can be several messages: each is recorded as it goes, and a resumed
                 # digest starts at the first one not sent.
-                progress=lambda n: self._repo.digests.part_sent(record.id, first, n),
+                progress=lambda n, total: self._repo.digests.part_sent(record.id, first, n, total),
                 skip=record.parts_sent if record.parts_of == first else 0,
+                parts=record.parts_total if record.parts_of == first else None,
             )
         except MessageRejected as exc:  # one bad card must not hold up the others
             if len(batch) > 1 or compact:

@@ -11,7 +11,16 @@ from typing import Protocol, Self
 
 from bot.core.messages import Reply
 
-Progress = Callable[[int], None]
+Progress = Callable[[int, int], None]  # (messages sent so far, messages in the reply)
+
+
+def skip_parts(skip: int, parts: int | None, rendered: int) -> int:
+    """How many messages of a resumed reply to leave out: ``skip`` if the reply still renders
+    into the ``parts`` messages the skip was counted in; none if it changed since (a card
+    written again differently): better one part twice than a part never sent."""
+    if parts is not None and parts != rendered:
+        return 0
+    return min(skip, rendered)
 
 
 class ChatUnreachable(Exception):
@@ -43,14 +52,15 @@ class Platform(Protocol):
 
     async def send(
         self, chat_id: str, reply: Reply, *, bulk: bool = False,
-        progress: Progress | None = None, skip: int = 0,
+        progress: Progress | None = None, skip: int = 0, parts: int | None = None,
     ) -> None:
         """Render and deliver; raise ChatUnreachable if the chat blocked or removed the bot.
 
         ``bulk``: a digest message, which waits behind replies to people inside the bot's
         overall sending budget (a reply is someone waiting; a digest is not). A reply may be
-        several messages: ``progress(n)`` is called after the n-th went out, and the first
-        ``skip`` are not sent (they went out before a crash).
+        several messages: ``progress(n, total)`` is called after the n-th of ``total`` went
+        out, and the first ``skip`` are not sent (they went out before a crash), as long as the
+        reply still renders into ``parts`` messages; if it changed since, it is sent whole.
         """
         ...
 

@@ -76,13 +76,13 @@ class ConsolePlatform:
 
     async def send(
         self, chat_id: str, reply: Reply, *, bulk: bool = False,
-        progress: Progress | None = None, skip: int = 0,
+        progress: Progress | None = None, skip: int = 0, parts: int | None = None,
     ) -> None:
         """Print a reply (digests pushed to the console chat arrive here): one part."""
         if skip < 1:
             self._write(render_reply(reply))
         if progress is not None:
-            progress(1)
+            progress(1, 1)
 
     async def wait_closed(self) -> None:
         """Return at end of input or /quit."""

@@ -24,7 +24,7 @@ from discord import app_commands
 from bot.core.commands import Commands
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, Incoming, Notice, PaperCard, Reply, Tone
-from bot.core.ports import ChatUnreachable, MessageRejected, Progress
+from bot.core.ports import ChatUnreachable, MessageRejected, Progress, skip_parts
 from bot.core.registry import find
 from bot.platforms.discord_commands import command_text, slash_commands
 from bot.platforms.pacing import ChatPacer, SendSlots
@@ -220,19 +220,22 @@ class DiscordPlatform:
     async def send(
         self, chat_id: str, reply: Reply, *, reference: discord.Message | None = None,
         bulk: bool = False, progress: Progress | None = None, skip: int = 0,
+        parts: int | None = None,
     ) -> None:
         """Deliver a reply as one or more messages; ChatUnreachable when the channel is gone.
 
         ``bulk``: a digest message, sent after any reply waiting for the bot's budget;
         ``progress``/``skip``: see the Platform port (a digest resumes mid-message-group)."""
         channel = self._channel(chat_id)
-        for index, message in enumerate(render_reply(reply)):
+        messages = render_reply(reply)
+        skip = skip_parts(skip, parts, len(messages))
+        for index, message in enumerate(messages):
             if index < skip:
                 continue
             await self._post(channel, message, reference, bulk=bulk)
             reference = None  # only the first message answers the user's
             if progress is not None:
-                progress(index + 1)
+                progress(index + 1, len(messages))
 
     def _channel(self, chat_id: str) -> discord.PartialMessageable:
         client = self._client

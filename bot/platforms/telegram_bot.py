@@ -44,7 +44,7 @@ from telegram.ext import (
 from bot.core.commands import Commands, parse_command
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.messages import Action, ChatRef, FigureAlbum, Incoming, PaperCard, Reply, Tone
-from bot.core.ports import ChatUnreachable, MessageRejected, Progress
+from bot.core.ports import ChatUnreachable, MessageRejected, Progress, skip_parts
 from bot.core.registry import COMMANDS
 from bot.platforms.pacing import ChatPacer, SendSlots
 from bot.render.telegram_html import TelegramMessage, render_reply, visible_text
@@ -167,19 +167,21 @@ class TelegramPlatform:
 
     async def send(
         self, chat_id: str, reply: Reply, *, reply_to: int | None = None, bulk: bool = False,
-        progress: Progress | None = None, skip: int = 0,
+        progress: Progress | None = None, skip: int = 0, parts: int | None = None,
     ) -> None:
         """Deliver a reply as one or more HTML messages; ChatUnreachable when the chat is gone.
 
         ``bulk``: a digest message, sent after any reply waiting for the bot's budget;
         ``progress``/``skip``: see the Platform port (a digest resumes mid-card)."""
         target = int(chat_id)
-        for index, message in enumerate(render_reply(reply)):
+        messages = render_reply(reply)
+        skip = skip_parts(skip, parts, len(messages))
+        for index, message in enumerate(messages):
             if index < skip:
                 continue
             target, _ = await self._send_one(target, message, reply_to, bulk=bulk)
             if progress is not None:
-                progress(index + 1)
+                progress(index + 1, len(messages))
         for item in reply.items:  # figures follow the text, as photos
             if isinstance(item, FigureAlbum) and item.figures:
                 await self._send_album(target, item, bulk=bulk)

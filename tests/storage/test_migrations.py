@@ -24,6 +24,7 @@ RELEASED_STEPS = [
     "m009_chat_due_times",
     "m010_subscription_coverage",
     "m011_digest_parts",
+    "m012_digest_parts_total",
 ]
 
 
