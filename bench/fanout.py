@@ -33,6 +33,7 @@ from bench.harness import (
     Stopwatch,
     bench_settings,
     cpu_s,
+    cs_cv_chats,
     hard_timeout,
     machine,
     peak_rss_mib,
@@ -48,7 +49,6 @@ from bot.platforms import telegram_bot
 from bot.platforms.telegram_bot import TelegramPlatform
 from bot.render.telegram_html import render_reply
 from papers.ids import parse_arxiv_id
-from papers.query import parse_topic
 from storage.models import ChatRef
 from tests.fakes.arxiv_api import ArxivFake
 from tests.fakes.arxiv_rss import ListingEntry, feed_entry
@@ -89,15 +89,7 @@ def _papers(n: int) -> list[ListingEntry]:
 
 def _chats(services: Services, n: int) -> list[ChatRef]:
     """``n`` private chats following cs.CV, all due at 08:00 Berlin time."""
-    repo, topic = services.repo, parse_topic("cs.CV")
-    refs = []
-    for i in range(n):
-        ref = ChatRef("telegram", str(FIRST_CHAT_ID + i))
-        repo.ensure_chat(ref)
-        repo.update_chat(ref, timezone="Europe/Berlin", delivery_time="08:00")
-        repo.add_subscription(ref, topic.kind, topic.query, topic.label)
-        refs.append(ref)
-    return refs
+    return cs_cv_chats(services.repo, n, FIRST_CHAT_ID)
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from bot.core.messages import Reply
+from bot.core.messages import ChatRef, Reply
 from bot.render.telegram_html import render_reply
 from config.settings import (
     ArxivSettings,
@@ -33,6 +33,8 @@ from config.settings import (
     SummarizerSettings,
     TelegramSettings,
 )
+from papers.query import parse_topic
+from storage.repository import Repository
 
 # A bot token for the fake only; it never leaves 127.0.0.1.
 TOKEN = "123456:BENCHtokenForTheLoopbackFakeOnly0123456"
@@ -253,3 +255,17 @@ class LoopThread:
             return fn(*args)
 
         return self.run(invoke())
+
+
+def cs_cv_chats(repo: Repository, n: int, first_id: int) -> list[ChatRef]:
+    """``n`` private Telegram chats (ids from ``first_id``) following cs.CV, all due at 08:00
+    Berlin time: the digest benchmarks' subscribers."""
+    topic = parse_topic("cs.CV")
+    refs = []
+    for i in range(n):
+        ref = ChatRef("telegram", str(first_id + i))
+        repo.ensure_chat(ref)
+        repo.update_chat(ref, timezone="Europe/Berlin", delivery_time="08:00")
+        repo.add_subscription(ref, topic.kind, topic.query, topic.label)
+        refs.append(ref)
+    return refs

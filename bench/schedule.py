@@ -50,6 +50,7 @@ from bench.harness import (
     LogTally,
     Stopwatch,
     bench_settings,
+    cs_cv_chats,
     hard_timeout,
     machine,
     print_table,
@@ -59,7 +60,6 @@ from bot.app import Services, open_services
 from bot.core.lifecycle import ChatLifecycle
 from bot.core.scheduler import DigestScheduler
 from bot.platforms.telegram_bot import TelegramPlatform
-from papers.query import parse_topic
 from storage.models import ChatRef
 from storage.schedule import ScheduleStore
 from tests.fakes.arxiv_api import ArxivFake
@@ -135,15 +135,7 @@ def _papers(n: int) -> list[ListingEntry]:
 
 def _chats(services: Services, n: int) -> list[ChatRef]:
     """``n`` private chats following cs.CV, due at 08:00 Berlin time."""
-    repo, topic = services.repo, parse_topic("cs.CV")
-    refs = []
-    for i in range(n):
-        ref = ChatRef("telegram", str(FIRST_CHAT_ID + i))
-        repo.ensure_chat(ref)
-        repo.update_chat(ref, timezone="Europe/Berlin", delivery_time="08:00")
-        repo.add_subscription(ref, topic.kind, topic.query, topic.label)
-        refs.append(ref)
-    return refs
+    return cs_cv_chats(services.repo, n, FIRST_CHAT_ID)
 
 
 class Heartbeat:
